@@ -1,0 +1,78 @@
+"""The domain model of DOMAIN.md, one module per aggregate."""
+
+from .base import Certainty, LanguageTag
+from .case import (
+    Case,
+    CaseRelation,
+    CaseRelationKind,
+    CaseState,
+    Confidentiality,
+    Intervention,
+    InterventionStatus,
+    ReferenceCounter,
+)
+from .detention import (
+    Access,
+    Detention,
+    DetentionEvent,
+    SentenceKind,
+    WgadCategory,
+    Whereabouts,
+)
+from .organization import Organization, OrganizationName
+from .person import (
+    Affiliation,
+    Consent,
+    ConsentDecision,
+    NameKind,
+    Person,
+    PersonName,
+    Recipient,
+    Sex,
+)
+from .place import Place, PlaceKind, PlaceName
+from .source import Citation, Credibility, EvidenceFile, EvidenceKind, Hand, Reliability, Source
+from .vocabulary import DetentionStatus, Term, Vocabulary, VocabularyKey
+
+__all__ = [
+    "Access",
+    "Affiliation",
+    "Case",
+    "CaseRelation",
+    "CaseRelationKind",
+    "CaseState",
+    "Certainty",
+    "Citation",
+    "Confidentiality",
+    "Consent",
+    "ConsentDecision",
+    "Credibility",
+    "Detention",
+    "DetentionEvent",
+    "DetentionStatus",
+    "EvidenceFile",
+    "EvidenceKind",
+    "Hand",
+    "Intervention",
+    "InterventionStatus",
+    "LanguageTag",
+    "NameKind",
+    "Organization",
+    "OrganizationName",
+    "Person",
+    "PersonName",
+    "Place",
+    "PlaceKind",
+    "PlaceName",
+    "Recipient",
+    "ReferenceCounter",
+    "Reliability",
+    "SentenceKind",
+    "Sex",
+    "Source",
+    "Term",
+    "Vocabulary",
+    "VocabularyKey",
+    "WgadCategory",
+    "Whereabouts",
+]

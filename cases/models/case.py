@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..dates import describe
+from ..fields import UncertainDateField
+from .base import TimeStampedModel
+from .vocabulary import VocabularyKey, term_choices
+
+
+class Confidentiality(models.TextChoices):
+    PUBLIC = "public", _("public")
+    INTERNAL = "internal", _("internal")
+    RESTRICTED = "restricted", _("restricted")
+
+
+class CaseState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted for review")
+    VERIFIED = "verified", _("verified")
+    DISPUTED = "disputed", _("disputed")
+    REJECTED = "rejected", _("rejected")
+
+
+class Case(TimeStampedModel):
+    """An incident or situation (ESF Event): who was detained, when, where, by whom, says whom."""
+
+    reference = models.CharField(
+        _("reference"), max_length=32, unique=True, editable=False, help_text=_("e.g. CB-2014-0001")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    narrative = models.TextField(_("narrative"), blank=True)
+    occurred = UncertainDateField(
+        _("occurred"), earliest_field="occurred_earliest", latest_field="occurred_latest"
+    )
+    occurred_earliest = models.DateField(_("occurred, earliest"), null=True, blank=True, editable=False)
+    occurred_latest = models.DateField(_("occurred, latest"), null=True, blank=True, editable=False)
+    occurred_inferred = models.BooleanField(
+        _("date inferred"),
+        default=False,
+        help_text=_("The source does not state the date in full, e.g. the year comes from the article date."),
+    )
+    place = models.ForeignKey(
+        "cases.Place",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("place"),
+    )
+    violation_types = models.ManyToManyField(
+        "cases.Term",
+        blank=True,
+        related_name="+",
+        limit_choices_to=term_choices(VocabularyKey.VIOLATION_TYPE),
+        verbose_name=_("violation types"),
+    )
+    confidentiality = models.CharField(
+        _("confidentiality"),
+        max_length=12,
+        choices=Confidentiality.choices,
+        default=Confidentiality.INTERNAL,
+    )
+    state = models.CharField(
+        _("verification state"),
+        max_length=12,
+        choices=CaseState.choices,
+        default=CaseState.DRAFT,
+        editable=False,
+    )
+    assigned_monitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned monitor"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    history = HistoricalRecords(m2m_fields=[violation_types])
+
+    class Meta:
+        ordering = ["-occurred_earliest", "reference"]
+        verbose_name = _("case")
+        indexes = [
+            models.Index(fields=["occurred_earliest", "occurred_latest"], name="case_occurred_range"),
+            models.Index(fields=["state", "confidentiality"], name="case_state_confidentiality"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(occurred_earliest__isnull=True)
+                | Q(occurred_earliest__lte=models.F("occurred_latest")),
+                name="case_occurred_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidentiality__in=Confidentiality.values),
+                name="case_confidentiality_valid",
+            ),
+            models.CheckConstraint(condition=Q(state__in=CaseState.values), name="case_state_valid"),
+            models.CheckConstraint(condition=~Q(title=""), name="case_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def occurred_display(self) -> str:
+        shown = describe(self.occurred)
+        return f"{shown} ({_('inferred')})" if self.occurred and self.occurred_inferred else shown
+
+
+class ReferenceCounter(models.Model):
+    """The last case number handed out for a year: references never repeat, even after deletes."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class CaseRelationKind(models.TextChoices):
+    SAME_EVENT = "same-event", _("same event as")
+    FOLLOW_UP = "follow-up", _("follow-up of")
+    DUPLICATE_OF = "duplicate-of", _("duplicate of")
+
+
+class CaseRelation(TimeStampedModel):
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="relations_from")
+    to_case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="relations_to", verbose_name=_("related case")
+    )
+    kind = models.CharField(_("relation"), max_length=16, choices=CaseRelationKind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("case relation")
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case", "kind"], name="case_relation_unique"),
+            models.CheckConstraint(
+                condition=~Q(from_case=models.F("to_case")), name="case_relation_not_to_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_case.reference} {self.get_kind_display()} {self.to_case.reference}"
+
+
+class InterventionStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    SENT = "sent", _("sent")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    REPLIED = "replied", _("reply received")
+    CLOSED = "closed", _("closed")
+
+
+class Intervention(TimeStampedModel):
+    """Advocacy on a case (ESF Intervention): UN urgent appeal, WGAD communication, letter, …"""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interventions")
+    kind = models.ForeignKey(
+        "cases.Term",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=term_choices(VocabularyKey.INTERVENTION_KIND),
+        verbose_name=_("kind"),
+    )
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    sent_by = models.CharField(_("by"), max_length=300, blank=True)
+    addressed_to = models.CharField(_("to"), max_length=300, blank=True)
+    external_reference = models.CharField(_("their reference"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=InterventionStatus.choices, default=InterventionStatus.PLANNED
+    )
+    reply_due = models.DateField(
+        _("reply due"),
+        null=True,
+        blank=True,
+        help_text=_("The WGAD gives governments 60 days; filled in from the kind when left blank."),
+    )
+    response = models.TextField(_("response"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+        verbose_name = _("intervention")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reply_due__isnull=True) | Q(sent_on__isnull=True) | Q(reply_due__gte=models.F("sent_on")),
+                name="intervention_reply_after_sending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.get_status_display()})"

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..dates import OPEN_START, parse_uncertain_date
+from ..models import Case, ReferenceCounter, Term
+from .common import apply_changes, save_validated
+
+
+def next_case_reference(year: int) -> str:
+    """Hand out the next reference for `year` (CB-2014-0001, CB-2014-0002, …).
+
+    The counter row is locked by the UPDATE until the transaction ends, so two monitors saving
+    at once get different numbers, and a number is never reused.
+    """
+    ReferenceCounter.objects.get_or_create(year=year)
+    ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
+    number = ReferenceCounter.objects.values_list("last_number", flat=True).get(year=year)
+    return f"{settings.CASEBOOK_REFERENCE_PREFIX}-{year}-{number:04d}"
+
+
+def _reference_year(occurred: str) -> int:
+    """The year a case happened in, or the year it was entered when that is unknown."""
+    earliest = parse_uncertain_date(occurred).earliest
+    if earliest is None or earliest == OPEN_START:
+        return timezone.localdate().year
+    return earliest.year
+
+
+@transaction.atomic
+def case_create(
+    *,
+    acting_user: Any,
+    title: str,
+    violation_types: Iterable[Term] = (),
+    **fields: Any,
+) -> Case:
+    """Open a case in the draft state with the next free reference for the year it happened."""
+    case = Case(title=title.strip(), created_by=acting_user, updated_by=acting_user, **fields)
+    case.full_clean(exclude=["reference"])
+    case.reference = next_case_reference(_reference_year(case.occurred))
+    save_validated(case, acting_user=acting_user)
+    if violation_types:
+        case.violation_types.set(violation_types)
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *,
+    acting_user: Any,
+    case: Case,
+    changes: Mapping[str, Any],
+    violation_types: Iterable[Term] | None = None,
+) -> Case:
+    """Change the facts of a case. The reference stays what it was, even if the date moves."""
+    changed = apply_changes(case, changes)
+    if changed:
+        case.updated_by = acting_user
+        save_validated(case, acting_user=acting_user)
+    if violation_types is not None:
+        case.violation_types.set(violation_types)
+    return case
+
+
+def reply_due_for(kind_code: str, sent_on: datetime.date | None) -> datetime.date | None:
+    days = settings.CASEBOOK_REPLY_PERIOD_DAYS.get(kind_code)
+    if days is None or sent_on is None:
+        return None
+    return sent_on + datetime.timedelta(days=days)
