@@ -1,0 +1,47 @@
+"""The standard cast of CONVENTIONS.md, and the demo case."""
+
+from __future__ import annotations
+
+import pytest
+
+from casebook.accounts.roles import Role
+
+from .factories import UserFactory
+
+
+@pytest.fixture
+def monitor(db):
+    return UserFactory(username="monitor", roles=[Role.MONITOR])
+
+
+@pytest.fixture
+def monitor2(db):
+    return UserFactory(username="monitor2", roles=[Role.MONITOR])
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="reviewer", roles=[Role.REVIEWER])
+
+
+@pytest.fixture
+def advocate(db):
+    return UserFactory(username="advocate", roles=[Role.ADVOCATE])
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="administrator", roles=[Role.ADMINISTRATOR])
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def demo_case(db):
+    from cases.demo.drilda import load_drilda_case
+
+    case, _created = load_drilda_case(acting_user=None)
+    return case
