@@ -38,7 +38,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}.")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}."
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -62,7 +64,7 @@ DEBUG = env_bool("DEBUG", False)
 
 # --- Secrets -------------------------------------------------------------------------------------
 # Only a DEBUG run may fall back to a fixed development key; such a site must never hold real data.
-_DEV_SECRET_KEY = "casebook-development-only-key-never-use-with-real-data-0123456789"
+_DEV_SECRET_KEY = "casebook-development-only-key-never-use-with-real-data-0123456789"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:

@@ -21,6 +21,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from edtf import EDTFParseException, parse_edtf, struct_time_to_date
 
@@ -143,3 +144,13 @@ def describe(text: str) -> str:
     if qualifier == "%":
         return _("about %(date)s (uncertain)") % {"date": shown}
     return shown
+
+
+def overlapping(field: str, value: str) -> Q:
+    """A filter for records whose uncertain date `field` may fall within the EDTF `value`.
+
+    "2014-03" matches 2014-03-06, 2014-03, 2014-03~, 2014 and an interval reaching into March;
+    an unknown date matches nothing. Served by the index on the two bound columns.
+    """
+    start, end = range_bounds(value)
+    return Q(**{f"{field}_earliest__lte": end, f"{field}_latest__gte": start})

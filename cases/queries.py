@@ -13,7 +13,16 @@ from django.db.models import Prefetch, QuerySet
 
 from casebook.accounts.roles import Role
 
-from .models import Case, CaseState, Citation, Confidentiality, Detention, DetentionEvent, Person
+from .models import (
+    Case,
+    CaseState,
+    Citation,
+    Confidentiality,
+    Detention,
+    DetentionEvent,
+    Person,
+    Place,
+)
 
 
 class Purpose(enum.Enum):
@@ -54,9 +63,9 @@ def case_detail_for(user: Any, reference: str) -> Case:
     Raises Case.DoesNotExist both when the case does not exist and when the user may not see
     it, so a page cannot tell a hidden case from a missing one.
     """
-    events = DetentionEvent.objects.select_related("event_type", "place", "organization").prefetch_related(
-        Prefetch("citations", queryset=Citation.objects.select_related("source"))
-    )
+    events = DetentionEvent.objects.select_related(
+        "event_type", "place", "organization"
+    ).prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
     detentions = (
         Detention.objects.select_related(
             "person",
@@ -84,7 +93,9 @@ def case_detail_for(user: Any, reference: str) -> Case:
         .select_related("assigned_monitor", "created_by", "updated_by")
         .prefetch_related(
             Prefetch("detentions", queryset=detentions),
-            Prefetch("citations", queryset=Citation.objects.select_related("source", "source__kind")),
+            Prefetch(
+                "citations", queryset=Citation.objects.select_related("source", "source__kind")
+            ),
             "interventions__kind",
         )
         .get(reference=reference)
@@ -93,3 +104,8 @@ def case_detail_for(user: Any, reference: str) -> Case:
 
 def people_of_visible_cases(user: Any) -> QuerySet[Person]:
     return Person.objects.filter(detentions__case__in=visible_cases(user)).distinct()
+
+
+def cases_in_place(cases: QuerySet[Case], place: Place) -> QuerySet[Case]:
+    """Cases at `place` or anywhere below it: one prefix match on the materialized path."""
+    return cases.filter(place__path__startswith=place.path)

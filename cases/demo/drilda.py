@@ -100,12 +100,18 @@ def _place(acting_user: Any, name: str, kind: str, parent: Place | None, **field
 def _gazetteer(acting_user: Any) -> Place:
     kham = term(VocabularyKey.TRADITIONAL_REGION, "kham")
     china = _place(
-        acting_user, "China", PlaceKind.COUNTRY, None,
+        acting_user,
+        "China",
+        PlaceKind.COUNTRY,
+        None,
         names=[("中国", LanguageTag.CHINESE_SIMPLIFIED), ("རྒྱ་ནག", LanguageTag.TIBETAN)],
         external_id="geonames:1814991",
     )
     tar = _place(
-        acting_user, "Tibet Autonomous Region", PlaceKind.REGION, china,
+        acting_user,
+        "Tibet Autonomous Region",
+        PlaceKind.REGION,
+        china,
         names=[
             ("西藏自治区", LanguageTag.CHINESE_SIMPLIFIED),
             ("Xizang Zizhiqu", LanguageTag.PINYIN),
@@ -113,7 +119,10 @@ def _gazetteer(acting_user: Any) -> Place:
         ],
     )
     nagchu = _place(
-        acting_user, "Nagchu", PlaceKind.PREFECTURE, tar,
+        acting_user,
+        "Nagchu",
+        PlaceKind.PREFECTURE,
+        tar,
         names=[
             ("那曲", LanguageTag.CHINESE_SIMPLIFIED),
             ("Naqu", LanguageTag.PINYIN),
@@ -121,7 +130,10 @@ def _gazetteer(acting_user: Any) -> Place:
         ],
     )
     sog = _place(
-        acting_user, "Sog County", PlaceKind.COUNTY, nagchu,
+        acting_user,
+        "Sog County",
+        PlaceKind.COUNTY,
+        nagchu,
         names=[
             ("索县", LanguageTag.CHINESE_SIMPLIFIED),
             ("Suo Xian", LanguageTag.PINYIN),
@@ -132,7 +144,9 @@ def _gazetteer(acting_user: Any) -> Place:
         latitude=Decimal("31.886"),
         longitude=Decimal("93.790"),
     )
-    return _place(acting_user, "Drilda monastery", PlaceKind.MONASTERY, sog, traditional_region=kham)
+    return _place(
+        acting_user, "Drilda monastery", PlaceKind.MONASTERY, sog, traditional_region=kham
+    )
 
 
 @transaction.atomic

@@ -11,7 +11,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -20,1161 +19,4253 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('name', models.CharField(blank=True, help_text='The name to show; leave blank when unknown. Add spellings under names.', max_length=300, verbose_name='name')),
-                ('description', models.CharField(blank=True, help_text='Tells an unnamed person apart, e.g. “monk of Drilda monastery”.', max_length=300, verbose_name='description')),
-                ('identity_withheld', models.BooleanField(default=False, help_text='Exports outside the organisation show a placeholder instead of any name.', verbose_name='identity withheld')),
-                ('is_group', models.BooleanField(default=False, help_text='One record for several people who are not told apart.', verbose_name='unnamed group')),
-                ('head_count', models.PositiveIntegerField(default=1, verbose_name='head count')),
-                ('sex', models.CharField(choices=[('female', 'female'), ('male', 'male'), ('other', 'other'), ('unknown', 'unknown')], default='unknown', max_length=10, verbose_name='sex / gender')),
-                ('birth_date', cases.fields.UncertainDateField(blank=True, default='', earliest_field='birth_date_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='birth_date_latest', max_length=64, verbose_name='birth date')),
-                ('birth_date_earliest', models.DateField(blank=True, editable=False, null=True)),
-                ('birth_date_latest', models.DateField(blank=True, editable=False, null=True)),
-                ('contact_details', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='contact details')),
-                ('family_details', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='family details')),
-                ('internal_notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='internal notes')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        blank=True,
+                        help_text="The name to show; leave blank when unknown. Add spellings under names.",
+                        max_length=300,
+                        verbose_name="name",
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(
+                        blank=True,
+                        help_text="Tells an unnamed person apart, e.g. “monk of Drilda monastery”.",
+                        max_length=300,
+                        verbose_name="description",
+                    ),
+                ),
+                (
+                    "identity_withheld",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Exports outside the organisation show a placeholder instead of any name.",
+                        verbose_name="identity withheld",
+                    ),
+                ),
+                (
+                    "is_group",
+                    models.BooleanField(
+                        default=False,
+                        help_text="One record for several people who are not told apart.",
+                        verbose_name="unnamed group",
+                    ),
+                ),
+                ("head_count", models.PositiveIntegerField(default=1, verbose_name="head count")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("female", "female"),
+                            ("male", "male"),
+                            ("other", "other"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                        verbose_name="sex / gender",
+                    ),
+                ),
+                (
+                    "birth_date",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="birth_date_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="birth_date_latest",
+                        max_length=64,
+                        verbose_name="birth date",
+                    ),
+                ),
+                ("birth_date_earliest", models.DateField(blank=True, editable=False, null=True)),
+                ("birth_date_latest", models.DateField(blank=True, editable=False, null=True)),
+                (
+                    "contact_details",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="contact details"
+                    ),
+                ),
+                (
+                    "family_details",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="family details"
+                    ),
+                ),
+                (
+                    "internal_notes",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="internal notes"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['name', 'id'],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReferenceCounter',
+            name="ReferenceCounter",
             fields=[
-                ('year', models.PositiveIntegerField(primary_key=True, serialize=False)),
-                ('last_number', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveIntegerField(primary_key=True, serialize=False)),
+                ("last_number", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Vocabulary',
+            name="Vocabulary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('key', models.SlugField(max_length=64, unique=True, verbose_name='key')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("key", models.SlugField(max_length=64, unique=True, verbose_name="key")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
             ],
             options={
-                'verbose_name': 'vocabulary',
-                'verbose_name_plural': 'vocabularies',
-                'ordering': ['name'],
+                "verbose_name": "vocabulary",
+                "verbose_name_plural": "vocabularies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('reference', models.CharField(editable=False, help_text='e.g. CB-2014-0001', max_length=32, unique=True, verbose_name='reference')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('narrative', models.TextField(blank=True, verbose_name='narrative')),
-                ('occurred', cases.fields.UncertainDateField(blank=True, default='', earliest_field='occurred_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='occurred_latest', max_length=64, verbose_name='occurred')),
-                ('occurred_earliest', models.DateField(blank=True, editable=False, null=True, verbose_name='occurred, earliest')),
-                ('occurred_latest', models.DateField(blank=True, editable=False, null=True, verbose_name='occurred, latest')),
-                ('occurred_inferred', models.BooleanField(default=False, help_text='The source does not state the date in full, e.g. the year comes from the article date.', verbose_name='date inferred')),
-                ('confidentiality', models.CharField(choices=[('public', 'public'), ('internal', 'internal'), ('restricted', 'restricted')], default='internal', max_length=12, verbose_name='confidentiality')),
-                ('state', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted for review'), ('verified', 'verified'), ('disputed', 'disputed'), ('rejected', 'rejected')], default='draft', editable=False, max_length=12, verbose_name='verification state')),
-                ('assigned_monitor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_cases', to=settings.AUTH_USER_MODEL, verbose_name='assigned monitor')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "reference",
+                    models.CharField(
+                        editable=False,
+                        help_text="e.g. CB-2014-0001",
+                        max_length=32,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("narrative", models.TextField(blank=True, verbose_name="narrative")),
+                (
+                    "occurred",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="occurred_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="occurred_latest",
+                        max_length=64,
+                        verbose_name="occurred",
+                    ),
+                ),
+                (
+                    "occurred_earliest",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="occurred, earliest"
+                    ),
+                ),
+                (
+                    "occurred_latest",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="occurred, latest"
+                    ),
+                ),
+                (
+                    "occurred_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not state the date in full, e.g. the year comes from the article date.",
+                        verbose_name="date inferred",
+                    ),
+                ),
+                (
+                    "confidentiality",
+                    models.CharField(
+                        choices=[
+                            ("public", "public"),
+                            ("internal", "internal"),
+                            ("restricted", "restricted"),
+                        ],
+                        default="internal",
+                        max_length=12,
+                        verbose_name="confidentiality",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("submitted", "submitted for review"),
+                            ("verified", "verified"),
+                            ("disputed", "disputed"),
+                            ("rejected", "rejected"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=12,
+                        verbose_name="verification state",
+                    ),
+                ),
+                (
+                    "assigned_monitor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned monitor",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'ordering': ['-occurred_earliest', 'reference'],
+                "verbose_name": "case",
+                "ordering": ["-occurred_earliest", "reference"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCaseRelation',
+            name="HistoricalCaseRelation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('same-event', 'same event as'), ('follow-up', 'follow-up of'), ('duplicate-of', 'duplicate of')], max_length=16, verbose_name='relation')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('from_case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case', verbose_name='related case')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("same-event", "same event as"),
+                            ("follow-up", "follow-up of"),
+                            ("duplicate-of", "duplicate of"),
+                        ],
+                        max_length=16,
+                        verbose_name="relation",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "from_case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                        verbose_name="related case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical case relation',
-                'verbose_name_plural': 'historical case relations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical case relation",
+                "verbose_name_plural": "historical case relations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalVocabulary',
+            name="HistoricalVocabulary",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('key', models.SlugField(max_length=64, verbose_name='key')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                ("key", models.SlugField(max_length=64, verbose_name="key")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical vocabulary',
-                'verbose_name_plural': 'historical vocabularies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical vocabulary",
+                "verbose_name_plural": "historical vocabularies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='units', to='cases.organization', verbose_name='part of')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="cases.organization",
+                        verbose_name="part of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organization',
-                'ordering': ['name'],
+                "verbose_name": "organization",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalOrganizationName',
+            name="HistoricalOrganizationName",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('language', models.CharField(choices=[('bo', 'Tibetan (script)'), ('bo-Latn', 'Tibetan (phonetic or Wylie)'), ('zh-Hans', 'Chinese (simplified)'), ('zh-Hant', 'Chinese (traditional)'), ('zh-Latn-pinyin', 'Chinese (pinyin)'), ('ug', 'Uyghur (script)'), ('ug-Latn', 'Uyghur (Latin)'), ('mn', 'Mongolian'), ('en', 'English'), ('und', 'Other or undetermined')], max_length=20, verbose_name='language / script')),
-                ('search_text', cases.fields.SearchTextField(default='', max_length=900, source='name')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.organization')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("bo", "Tibetan (script)"),
+                            ("bo-Latn", "Tibetan (phonetic or Wylie)"),
+                            ("zh-Hans", "Chinese (simplified)"),
+                            ("zh-Hant", "Chinese (traditional)"),
+                            ("zh-Latn-pinyin", "Chinese (pinyin)"),
+                            ("ug", "Uyghur (script)"),
+                            ("ug-Latn", "Uyghur (Latin)"),
+                            ("mn", "Mongolian"),
+                            ("en", "English"),
+                            ("und", "Other or undetermined"),
+                        ],
+                        max_length=20,
+                        verbose_name="language / script",
+                    ),
+                ),
+                (
+                    "search_text",
+                    cases.fields.SearchTextField(default="", max_length=900, source="name"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical organization name',
-                'verbose_name_plural': 'historical organization names',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical organization name",
+                "verbose_name_plural": "historical organization names",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPersonName',
+            name="HistoricalPersonName",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('language', models.CharField(choices=[('bo', 'Tibetan (script)'), ('bo-Latn', 'Tibetan (phonetic or Wylie)'), ('zh-Hans', 'Chinese (simplified)'), ('zh-Hant', 'Chinese (traditional)'), ('zh-Latn-pinyin', 'Chinese (pinyin)'), ('ug', 'Uyghur (script)'), ('ug-Latn', 'Uyghur (Latin)'), ('mn', 'Mongolian'), ('en', 'English'), ('und', 'Other or undetermined')], max_length=20, verbose_name='language / script')),
-                ('kind', models.CharField(choices=[('birth', 'birth name'), ('religious', 'religious name'), ('alias', 'alias or nickname'), ('official', 'official / ID-card name'), ('other', 'other')], default='birth', max_length=12, verbose_name='kind')),
-                ('search_text', cases.fields.SearchTextField(default='', max_length=900, source='name')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.person')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("bo", "Tibetan (script)"),
+                            ("bo-Latn", "Tibetan (phonetic or Wylie)"),
+                            ("zh-Hans", "Chinese (simplified)"),
+                            ("zh-Hant", "Chinese (traditional)"),
+                            ("zh-Latn-pinyin", "Chinese (pinyin)"),
+                            ("ug", "Uyghur (script)"),
+                            ("ug-Latn", "Uyghur (Latin)"),
+                            ("mn", "Mongolian"),
+                            ("en", "English"),
+                            ("und", "Other or undetermined"),
+                        ],
+                        max_length=20,
+                        verbose_name="language / script",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("birth", "birth name"),
+                            ("religious", "religious name"),
+                            ("alias", "alias or nickname"),
+                            ("official", "official / ID-card name"),
+                            ("other", "other"),
+                        ],
+                        default="birth",
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "search_text",
+                    cases.fields.SearchTextField(default="", max_length=900, source="name"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical person name',
-                'verbose_name_plural': 'historical person names',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical person name",
+                "verbose_name_plural": "historical person names",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalConsent',
+            name="HistoricalConsent",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recipient', models.CharField(choices=[('un', 'UN mechanisms'), ('partner', 'partner NGOs'), ('media', 'media'), ('public', 'the public')], max_length=10, verbose_name='recipient')),
-                ('decision', models.CharField(choices=[('granted', 'granted'), ('refused', 'refused')], max_length=10, verbose_name='decision')),
-                ('given_by', models.CharField(blank=True, help_text='e.g. the person, a relative', max_length=200, verbose_name='given by')),
-                ('recorded_on', models.DateField(verbose_name='recorded on')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.person')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.CharField(
+                        choices=[
+                            ("un", "UN mechanisms"),
+                            ("partner", "partner NGOs"),
+                            ("media", "media"),
+                            ("public", "the public"),
+                        ],
+                        max_length=10,
+                        verbose_name="recipient",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("granted", "granted"), ("refused", "refused")],
+                        max_length=10,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "given_by",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. the person, a relative",
+                        max_length=200,
+                        verbose_name="given by",
+                    ),
+                ),
+                ("recorded_on", models.DateField(verbose_name="recorded on")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical consent',
-                'verbose_name_plural': 'historical consents',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical consent",
+                "verbose_name_plural": "historical consents",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Detention',
+            name="Detention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('detained_on', cases.fields.UncertainDateField(blank=True, default='', earliest_field='detained_on_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='detained_on_latest', max_length=64, verbose_name='detained on')),
-                ('detained_on_earliest', models.DateField(blank=True, editable=False, null=True)),
-                ('detained_on_latest', models.DateField(blank=True, editable=False, null=True)),
-                ('age_at_detention', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='age at detention')),
-                ('age_is_approximate', models.BooleanField(default=False, verbose_name='age approximate')),
-                ('authority_description', models.CharField(blank=True, help_text="The source's own words, e.g. “Chinese authorities”.", max_length=300, verbose_name='authority as reported')),
-                ('alleged_reason', models.TextField(blank=True, verbose_name='alleged reason')),
-                ('whereabouts', models.CharField(choices=[('unknown', 'unknown'), ('disclosed', 'acknowledged, place disclosed'), ('undisclosed', 'acknowledged, place not disclosed'), ('denied', 'detention denied by the authorities')], default='unknown', max_length=12, verbose_name='whereabouts')),
-                ('lawyer_access', models.CharField(choices=[('unknown', 'unknown'), ('yes', 'yes'), ('no', 'no')], default='unknown', max_length=8, verbose_name="access to a lawyer of one's choosing")),
-                ('family_access', models.CharField(choices=[('unknown', 'unknown'), ('yes', 'yes'), ('no', 'no')], default='unknown', max_length=8, verbose_name='access to family')),
-                ('wgad_category', models.CharField(blank=True, choices=[('I', 'I – no legal basis'), ('II', 'II – exercise of rights and freedoms'), ('III', 'III – fair-trial violations'), ('IV', 'IV – prolonged administrative custody of migrants'), ('V', 'V – discrimination'), ('none', 'none')], max_length=4, verbose_name='WGAD category')),
-                ('urgent_appeal', models.BooleanField(default=False, verbose_name='urgent appeal warranted')),
-                ('sentence_kind', models.CharField(blank=True, choices=[('', 'not sentenced / unknown'), ('term', 'fixed term'), ('unknown-term', 'sentenced, term unknown'), ('life', 'life imprisonment'), ('suspended-death', 'death, suspended'), ('death', 'death')], default='', max_length=16, verbose_name='sentence')),
-                ('sentence_years', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='years')),
-                ('sentence_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='months')),
-                ('sentence_start', models.DateField(blank=True, help_text='Blank: counted from the day of detention, when that day is known.', null=True, verbose_name='sentence counted from')),
-                ('expected_release', models.DateField(blank=True, editable=False, null=True, verbose_name='expected release')),
-                ('status', models.CharField(choices=[('detained', 'detained'), ('sentenced', 'sentenced'), ('released', 'released'), ('deceased', 'deceased'), ('disappeared', 'disappeared'), ('unknown', 'unknown')], default='detained', editable=False, max_length=12, verbose_name='current status')),
-                ('status_certainty', models.CharField(choices=[('known', 'known'), ('believed', 'believed')], default='known', editable=False, max_length=8, verbose_name='status is')),
-                ('status_as_of', models.DateField(blank=True, editable=False, null=True, verbose_name='status as of')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='detentions', to='cases.case')),
-                ('detaining_authority', models.ForeignKey(blank=True, help_text='Leave blank when the source does not say who; that is normal.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='detentions_made', to='cases.organization', verbose_name='detaining authority')),
-                ('held_at', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='detainees_held', to='cases.organization', verbose_name='held at (facility)')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='detentions', to='cases.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"
+                    ),
+                ),
+                (
+                    "detained_on",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="detained_on_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="detained_on_latest",
+                        max_length=64,
+                        verbose_name="detained on",
+                    ),
+                ),
+                ("detained_on_earliest", models.DateField(blank=True, editable=False, null=True)),
+                ("detained_on_latest", models.DateField(blank=True, editable=False, null=True)),
+                (
+                    "age_at_detention",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="age at detention"
+                    ),
+                ),
+                (
+                    "age_is_approximate",
+                    models.BooleanField(default=False, verbose_name="age approximate"),
+                ),
+                (
+                    "authority_description",
+                    models.CharField(
+                        blank=True,
+                        help_text="The source's own words, e.g. “Chinese authorities”.",
+                        max_length=300,
+                        verbose_name="authority as reported",
+                    ),
+                ),
+                ("alleged_reason", models.TextField(blank=True, verbose_name="alleged reason")),
+                (
+                    "whereabouts",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "unknown"),
+                            ("disclosed", "acknowledged, place disclosed"),
+                            ("undisclosed", "acknowledged, place not disclosed"),
+                            ("denied", "detention denied by the authorities"),
+                        ],
+                        default="unknown",
+                        max_length=12,
+                        verbose_name="whereabouts",
+                    ),
+                ),
+                (
+                    "lawyer_access",
+                    models.CharField(
+                        choices=[("unknown", "unknown"), ("yes", "yes"), ("no", "no")],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="access to a lawyer of one's choosing",
+                    ),
+                ),
+                (
+                    "family_access",
+                    models.CharField(
+                        choices=[("unknown", "unknown"), ("yes", "yes"), ("no", "no")],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="access to family",
+                    ),
+                ),
+                (
+                    "wgad_category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("I", "I – no legal basis"),
+                            ("II", "II – exercise of rights and freedoms"),
+                            ("III", "III – fair-trial violations"),
+                            ("IV", "IV – prolonged administrative custody of migrants"),
+                            ("V", "V – discrimination"),
+                            ("none", "none"),
+                        ],
+                        max_length=4,
+                        verbose_name="WGAD category",
+                    ),
+                ),
+                (
+                    "urgent_appeal",
+                    models.BooleanField(default=False, verbose_name="urgent appeal warranted"),
+                ),
+                (
+                    "sentence_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "not sentenced / unknown"),
+                            ("term", "fixed term"),
+                            ("unknown-term", "sentenced, term unknown"),
+                            ("life", "life imprisonment"),
+                            ("suspended-death", "death, suspended"),
+                            ("death", "death"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="sentence",
+                    ),
+                ),
+                (
+                    "sentence_years",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="years"),
+                ),
+                (
+                    "sentence_months",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="months"),
+                ),
+                (
+                    "sentence_start",
+                    models.DateField(
+                        blank=True,
+                        help_text="Blank: counted from the day of detention, when that day is known.",
+                        null=True,
+                        verbose_name="sentence counted from",
+                    ),
+                ),
+                (
+                    "expected_release",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="expected release"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("detained", "detained"),
+                            ("sentenced", "sentenced"),
+                            ("released", "released"),
+                            ("deceased", "deceased"),
+                            ("disappeared", "disappeared"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="detained",
+                        editable=False,
+                        max_length=12,
+                        verbose_name="current status",
+                    ),
+                ),
+                (
+                    "status_certainty",
+                    models.CharField(
+                        choices=[("known", "known"), ("believed", "believed")],
+                        default="known",
+                        editable=False,
+                        max_length=8,
+                        verbose_name="status is",
+                    ),
+                ),
+                (
+                    "status_as_of",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="status as of"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="detentions",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "detaining_authority",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Leave blank when the source does not say who; that is normal.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="detentions_made",
+                        to="cases.organization",
+                        verbose_name="detaining authority",
+                    ),
+                ),
+                (
+                    "held_at",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="detainees_held",
+                        to="cases.organization",
+                        verbose_name="held at (facility)",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="detentions",
+                        to="cases.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'detention',
-                'ordering': ['case', 'id'],
+                "verbose_name": "detention",
+                "ordering": ["case", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(help_text='The name shown by default.', max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('country', 'country'), ('region', 'province or region'), ('prefecture', 'prefecture'), ('county', 'county'), ('township', 'township or town'), ('village', 'village'), ('monastery', 'monastery or nunnery'), ('prison', 'prison'), ('detention-centre', 'detention centre'), ('other', 'other')], max_length=20, verbose_name='kind')),
-                ('path', models.CharField(default='', editable=False, max_length=255, verbose_name='path')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='depth')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude')),
-                ('external_id', models.CharField(blank=True, help_text='e.g. geonames:1280737', max_length=100, verbose_name='external id')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='cases.place', verbose_name='part of')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="The name shown by default.", max_length=200, verbose_name="name"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("country", "country"),
+                            ("region", "province or region"),
+                            ("prefecture", "prefecture"),
+                            ("county", "county"),
+                            ("township", "township or town"),
+                            ("village", "village"),
+                            ("monastery", "monastery or nunnery"),
+                            ("prison", "prison"),
+                            ("detention-centre", "detention centre"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        default="", editable=False, max_length=255, verbose_name="path"
+                    ),
+                ),
+                (
+                    "depth",
+                    models.PositiveSmallIntegerField(
+                        default=0, editable=False, verbose_name="depth"
+                    ),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-90),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-180),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. geonames:1280737",
+                        max_length=100,
+                        verbose_name="external id",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="cases.place",
+                        verbose_name="part of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'place',
-                'ordering': ['path'],
+                "verbose_name": "place",
+                "ordering": ["path"],
             },
         ),
         migrations.AddField(
-            model_name='person',
-            name='home_place',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='cases.place', verbose_name='home place'),
+            model_name="person",
+            name="home_place",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="residents",
+                to="cases.place",
+                verbose_name="home place",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='place',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='organizations', to='cases.place', verbose_name='place'),
+            model_name="organization",
+            name="place",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="organizations",
+                to="cases.place",
+                verbose_name="place",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalPlaceName',
+            name="HistoricalPlaceName",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('language', models.CharField(choices=[('bo', 'Tibetan (script)'), ('bo-Latn', 'Tibetan (phonetic or Wylie)'), ('zh-Hans', 'Chinese (simplified)'), ('zh-Hant', 'Chinese (traditional)'), ('zh-Latn-pinyin', 'Chinese (pinyin)'), ('ug', 'Uyghur (script)'), ('ug-Latn', 'Uyghur (Latin)'), ('mn', 'Mongolian'), ('en', 'English'), ('und', 'Other or undetermined')], max_length=20, verbose_name='language / script')),
-                ('search_text', cases.fields.SearchTextField(default='', max_length=600, source='name')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('place', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.place')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("bo", "Tibetan (script)"),
+                            ("bo-Latn", "Tibetan (phonetic or Wylie)"),
+                            ("zh-Hans", "Chinese (simplified)"),
+                            ("zh-Hant", "Chinese (traditional)"),
+                            ("zh-Latn-pinyin", "Chinese (pinyin)"),
+                            ("ug", "Uyghur (script)"),
+                            ("ug-Latn", "Uyghur (Latin)"),
+                            ("mn", "Mongolian"),
+                            ("en", "English"),
+                            ("und", "Other or undetermined"),
+                        ],
+                        max_length=20,
+                        verbose_name="language / script",
+                    ),
+                ),
+                (
+                    "search_text",
+                    cases.fields.SearchTextField(default="", max_length=600, source="name"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.place",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical place name',
-                'verbose_name_plural': 'historical place names',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical place name",
+                "verbose_name_plural": "historical place names",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDetention',
+            name="HistoricalDetention",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False, verbose_name='public id')),
-                ('detained_on', cases.fields.UncertainDateField(blank=True, default='', earliest_field='detained_on_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='detained_on_latest', max_length=64, verbose_name='detained on')),
-                ('detained_on_earliest', models.DateField(blank=True, editable=False, null=True)),
-                ('detained_on_latest', models.DateField(blank=True, editable=False, null=True)),
-                ('age_at_detention', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='age at detention')),
-                ('age_is_approximate', models.BooleanField(default=False, verbose_name='age approximate')),
-                ('authority_description', models.CharField(blank=True, help_text="The source's own words, e.g. “Chinese authorities”.", max_length=300, verbose_name='authority as reported')),
-                ('alleged_reason', models.TextField(blank=True, verbose_name='alleged reason')),
-                ('whereabouts', models.CharField(choices=[('unknown', 'unknown'), ('disclosed', 'acknowledged, place disclosed'), ('undisclosed', 'acknowledged, place not disclosed'), ('denied', 'detention denied by the authorities')], default='unknown', max_length=12, verbose_name='whereabouts')),
-                ('lawyer_access', models.CharField(choices=[('unknown', 'unknown'), ('yes', 'yes'), ('no', 'no')], default='unknown', max_length=8, verbose_name="access to a lawyer of one's choosing")),
-                ('family_access', models.CharField(choices=[('unknown', 'unknown'), ('yes', 'yes'), ('no', 'no')], default='unknown', max_length=8, verbose_name='access to family')),
-                ('wgad_category', models.CharField(blank=True, choices=[('I', 'I – no legal basis'), ('II', 'II – exercise of rights and freedoms'), ('III', 'III – fair-trial violations'), ('IV', 'IV – prolonged administrative custody of migrants'), ('V', 'V – discrimination'), ('none', 'none')], max_length=4, verbose_name='WGAD category')),
-                ('urgent_appeal', models.BooleanField(default=False, verbose_name='urgent appeal warranted')),
-                ('sentence_kind', models.CharField(blank=True, choices=[('', 'not sentenced / unknown'), ('term', 'fixed term'), ('unknown-term', 'sentenced, term unknown'), ('life', 'life imprisonment'), ('suspended-death', 'death, suspended'), ('death', 'death')], default='', max_length=16, verbose_name='sentence')),
-                ('sentence_years', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='years')),
-                ('sentence_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='months')),
-                ('sentence_start', models.DateField(blank=True, help_text='Blank: counted from the day of detention, when that day is known.', null=True, verbose_name='sentence counted from')),
-                ('expected_release', models.DateField(blank=True, editable=False, null=True, verbose_name='expected release')),
-                ('status', models.CharField(choices=[('detained', 'detained'), ('sentenced', 'sentenced'), ('released', 'released'), ('deceased', 'deceased'), ('disappeared', 'disappeared'), ('unknown', 'unknown')], default='detained', editable=False, max_length=12, verbose_name='current status')),
-                ('status_certainty', models.CharField(choices=[('known', 'known'), ('believed', 'believed')], default='known', editable=False, max_length=8, verbose_name='status is')),
-                ('status_as_of', models.DateField(blank=True, editable=False, null=True, verbose_name='status as of')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('detaining_authority', models.ForeignKey(blank=True, db_constraint=False, help_text='Leave blank when the source does not say who; that is normal.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.organization', verbose_name='detaining authority')),
-                ('held_at', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.organization', verbose_name='held at (facility)')),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.person')),
-                ('held_in_place', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.place', verbose_name='held in (place)')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        db_index=True, default=uuid.uuid4, editable=False, verbose_name="public id"
+                    ),
+                ),
+                (
+                    "detained_on",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="detained_on_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="detained_on_latest",
+                        max_length=64,
+                        verbose_name="detained on",
+                    ),
+                ),
+                ("detained_on_earliest", models.DateField(blank=True, editable=False, null=True)),
+                ("detained_on_latest", models.DateField(blank=True, editable=False, null=True)),
+                (
+                    "age_at_detention",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="age at detention"
+                    ),
+                ),
+                (
+                    "age_is_approximate",
+                    models.BooleanField(default=False, verbose_name="age approximate"),
+                ),
+                (
+                    "authority_description",
+                    models.CharField(
+                        blank=True,
+                        help_text="The source's own words, e.g. “Chinese authorities”.",
+                        max_length=300,
+                        verbose_name="authority as reported",
+                    ),
+                ),
+                ("alleged_reason", models.TextField(blank=True, verbose_name="alleged reason")),
+                (
+                    "whereabouts",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "unknown"),
+                            ("disclosed", "acknowledged, place disclosed"),
+                            ("undisclosed", "acknowledged, place not disclosed"),
+                            ("denied", "detention denied by the authorities"),
+                        ],
+                        default="unknown",
+                        max_length=12,
+                        verbose_name="whereabouts",
+                    ),
+                ),
+                (
+                    "lawyer_access",
+                    models.CharField(
+                        choices=[("unknown", "unknown"), ("yes", "yes"), ("no", "no")],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="access to a lawyer of one's choosing",
+                    ),
+                ),
+                (
+                    "family_access",
+                    models.CharField(
+                        choices=[("unknown", "unknown"), ("yes", "yes"), ("no", "no")],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="access to family",
+                    ),
+                ),
+                (
+                    "wgad_category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("I", "I – no legal basis"),
+                            ("II", "II – exercise of rights and freedoms"),
+                            ("III", "III – fair-trial violations"),
+                            ("IV", "IV – prolonged administrative custody of migrants"),
+                            ("V", "V – discrimination"),
+                            ("none", "none"),
+                        ],
+                        max_length=4,
+                        verbose_name="WGAD category",
+                    ),
+                ),
+                (
+                    "urgent_appeal",
+                    models.BooleanField(default=False, verbose_name="urgent appeal warranted"),
+                ),
+                (
+                    "sentence_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "not sentenced / unknown"),
+                            ("term", "fixed term"),
+                            ("unknown-term", "sentenced, term unknown"),
+                            ("life", "life imprisonment"),
+                            ("suspended-death", "death, suspended"),
+                            ("death", "death"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="sentence",
+                    ),
+                ),
+                (
+                    "sentence_years",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="years"),
+                ),
+                (
+                    "sentence_months",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="months"),
+                ),
+                (
+                    "sentence_start",
+                    models.DateField(
+                        blank=True,
+                        help_text="Blank: counted from the day of detention, when that day is known.",
+                        null=True,
+                        verbose_name="sentence counted from",
+                    ),
+                ),
+                (
+                    "expected_release",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="expected release"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("detained", "detained"),
+                            ("sentenced", "sentenced"),
+                            ("released", "released"),
+                            ("deceased", "deceased"),
+                            ("disappeared", "disappeared"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="detained",
+                        editable=False,
+                        max_length=12,
+                        verbose_name="current status",
+                    ),
+                ),
+                (
+                    "status_certainty",
+                    models.CharField(
+                        choices=[("known", "known"), ("believed", "believed")],
+                        default="known",
+                        editable=False,
+                        max_length=8,
+                        verbose_name="status is",
+                    ),
+                ),
+                (
+                    "status_as_of",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="status as of"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "detaining_authority",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Leave blank when the source does not say who; that is normal.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.organization",
+                        verbose_name="detaining authority",
+                    ),
+                ),
+                (
+                    "held_at",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.organization",
+                        verbose_name="held at (facility)",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.person",
+                    ),
+                ),
+                (
+                    "held_in_place",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.place",
+                        verbose_name="held in (place)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical detention',
-                'verbose_name_plural': 'historical detentions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical detention",
+                "verbose_name_plural": "historical detentions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCase',
+            name="HistoricalCase",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('reference', models.CharField(db_index=True, editable=False, help_text='e.g. CB-2014-0001', max_length=32, verbose_name='reference')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('narrative', models.TextField(blank=True, verbose_name='narrative')),
-                ('occurred', cases.fields.UncertainDateField(blank=True, default='', earliest_field='occurred_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='occurred_latest', max_length=64, verbose_name='occurred')),
-                ('occurred_earliest', models.DateField(blank=True, editable=False, null=True, verbose_name='occurred, earliest')),
-                ('occurred_latest', models.DateField(blank=True, editable=False, null=True, verbose_name='occurred, latest')),
-                ('occurred_inferred', models.BooleanField(default=False, help_text='The source does not state the date in full, e.g. the year comes from the article date.', verbose_name='date inferred')),
-                ('confidentiality', models.CharField(choices=[('public', 'public'), ('internal', 'internal'), ('restricted', 'restricted')], default='internal', max_length=12, verbose_name='confidentiality')),
-                ('state', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted for review'), ('verified', 'verified'), ('disputed', 'disputed'), ('rejected', 'rejected')], default='draft', editable=False, max_length=12, verbose_name='verification state')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('assigned_monitor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='assigned monitor')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
-                ('place', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.place', verbose_name='place')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        db_index=True,
+                        editable=False,
+                        help_text="e.g. CB-2014-0001",
+                        max_length=32,
+                        verbose_name="reference",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("narrative", models.TextField(blank=True, verbose_name="narrative")),
+                (
+                    "occurred",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="occurred_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="occurred_latest",
+                        max_length=64,
+                        verbose_name="occurred",
+                    ),
+                ),
+                (
+                    "occurred_earliest",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="occurred, earliest"
+                    ),
+                ),
+                (
+                    "occurred_latest",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="occurred, latest"
+                    ),
+                ),
+                (
+                    "occurred_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not state the date in full, e.g. the year comes from the article date.",
+                        verbose_name="date inferred",
+                    ),
+                ),
+                (
+                    "confidentiality",
+                    models.CharField(
+                        choices=[
+                            ("public", "public"),
+                            ("internal", "internal"),
+                            ("restricted", "restricted"),
+                        ],
+                        default="internal",
+                        max_length=12,
+                        verbose_name="confidentiality",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("submitted", "submitted for review"),
+                            ("verified", "verified"),
+                            ("disputed", "disputed"),
+                            ("rejected", "rejected"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=12,
+                        verbose_name="verification state",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "assigned_monitor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned monitor",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.place",
+                        verbose_name="place",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical case',
-                'verbose_name_plural': 'historical cases',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical case",
+                "verbose_name_plural": "historical cases",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='DetentionEvent',
+            name="DetentionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('occurred', cases.fields.UncertainDateField(blank=True, default='', earliest_field='occurred_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='occurred_latest', max_length=64, verbose_name='date')),
-                ('occurred_earliest', models.DateField(blank=True, editable=False, null=True)),
-                ('occurred_latest', models.DateField(blank=True, editable=False, null=True)),
-                ('certainty', models.CharField(choices=[('known', 'known'), ('believed', 'believed')], default='known', max_length=8, verbose_name='certainty')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('detention', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.detention')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.organization', verbose_name='court, prison or authority')),
-                ('place', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "occurred",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="occurred_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="occurred_latest",
+                        max_length=64,
+                        verbose_name="date",
+                    ),
+                ),
+                ("occurred_earliest", models.DateField(blank=True, editable=False, null=True)),
+                ("occurred_latest", models.DateField(blank=True, editable=False, null=True)),
+                (
+                    "certainty",
+                    models.CharField(
+                        choices=[("known", "known"), ("believed", "believed")],
+                        default="known",
+                        max_length=8,
+                        verbose_name="certainty",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "detention",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="cases.detention",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.organization",
+                        verbose_name="court, prison or authority",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.place",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'detention event',
-                'ordering': ['occurred_earliest', 'id'],
+                "verbose_name": "detention event",
+                "ordering": ["occurred_earliest", "id"],
             },
         ),
         migrations.AddField(
-            model_name='detention',
-            name='held_in_place',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='detentions_held', to='cases.place', verbose_name='held in (place)'),
+            model_name="detention",
+            name="held_in_place",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="detentions_held",
+                to="cases.place",
+                verbose_name="held in (place)",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='place',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.place', verbose_name='place'),
+            model_name="case",
+            name="place",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to="cases.place",
+                verbose_name="place",
+            ),
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('outlet', models.CharField(blank=True, max_length=300, verbose_name='outlet / publisher')),
-                ('author', models.CharField(blank=True, max_length=300, verbose_name='author')),
-                ('published_on', cases.fields.UncertainDateField(blank=True, default='', earliest_field='published_on_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='published_on_latest', max_length=64, verbose_name='published on')),
-                ('published_on_earliest', models.DateField(blank=True, editable=False, null=True)),
-                ('published_on_latest', models.DateField(blank=True, editable=False, null=True)),
-                ('collected_on', models.DateField(blank=True, null=True, verbose_name='collected on')),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='URL')),
-                ('language', models.CharField(choices=[('bo', 'Tibetan (script)'), ('bo-Latn', 'Tibetan (phonetic or Wylie)'), ('zh-Hans', 'Chinese (simplified)'), ('zh-Hant', 'Chinese (traditional)'), ('zh-Latn-pinyin', 'Chinese (pinyin)'), ('ug', 'Uyghur (script)'), ('ug-Latn', 'Uyghur (Latin)'), ('mn', 'Mongolian'), ('en', 'English'), ('und', 'Other or undetermined')], default='en', max_length=20, verbose_name='language')),
-                ('reliability', models.CharField(choices=[('A', 'A – completely reliable'), ('B', 'B – usually reliable'), ('C', 'C – fairly reliable'), ('D', 'D – not usually reliable'), ('E', 'E – unreliable'), ('F', 'F – reliability cannot be judged')], default='F', max_length=1, verbose_name='reliability')),
-                ('hand', models.CharField(choices=[('first', 'first-hand'), ('second', 'second-hand'), ('unknown', 'unknown')], default='unknown', max_length=8, verbose_name='first- or second-hand')),
-                ('originator', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='originator (testimony)')),
-                ('originator_relation', models.CharField(blank=True, max_length=200, verbose_name="originator's relation to the victim")),
-                ('how_obtained', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='how obtained')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('repeats', models.ForeignKey(blank=True, help_text='The upstream report this one repeats: the two are not independent.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='repeated_by', to='cases.source', verbose_name='repeats')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                (
+                    "outlet",
+                    models.CharField(blank=True, max_length=300, verbose_name="outlet / publisher"),
+                ),
+                ("author", models.CharField(blank=True, max_length=300, verbose_name="author")),
+                (
+                    "published_on",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="published_on_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="published_on_latest",
+                        max_length=64,
+                        verbose_name="published on",
+                    ),
+                ),
+                ("published_on_earliest", models.DateField(blank=True, editable=False, null=True)),
+                ("published_on_latest", models.DateField(blank=True, editable=False, null=True)),
+                (
+                    "collected_on",
+                    models.DateField(blank=True, null=True, verbose_name="collected on"),
+                ),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="URL")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("bo", "Tibetan (script)"),
+                            ("bo-Latn", "Tibetan (phonetic or Wylie)"),
+                            ("zh-Hans", "Chinese (simplified)"),
+                            ("zh-Hant", "Chinese (traditional)"),
+                            ("zh-Latn-pinyin", "Chinese (pinyin)"),
+                            ("ug", "Uyghur (script)"),
+                            ("ug-Latn", "Uyghur (Latin)"),
+                            ("mn", "Mongolian"),
+                            ("en", "English"),
+                            ("und", "Other or undetermined"),
+                        ],
+                        default="en",
+                        max_length=20,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "reliability",
+                    models.CharField(
+                        choices=[
+                            ("A", "A – completely reliable"),
+                            ("B", "B – usually reliable"),
+                            ("C", "C – fairly reliable"),
+                            ("D", "D – not usually reliable"),
+                            ("E", "E – unreliable"),
+                            ("F", "F – reliability cannot be judged"),
+                        ],
+                        default="F",
+                        max_length=1,
+                        verbose_name="reliability",
+                    ),
+                ),
+                (
+                    "hand",
+                    models.CharField(
+                        choices=[
+                            ("first", "first-hand"),
+                            ("second", "second-hand"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="first- or second-hand",
+                    ),
+                ),
+                (
+                    "originator",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="originator (testimony)"
+                    ),
+                ),
+                (
+                    "originator_relation",
+                    models.CharField(
+                        blank=True,
+                        max_length=200,
+                        verbose_name="originator's relation to the victim",
+                    ),
+                ),
+                (
+                    "how_obtained",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="how obtained"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "repeats",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The upstream report this one repeats: the two are not independent.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="repeated_by",
+                        to="cases.source",
+                        verbose_name="repeats",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source',
-                'ordering': ['-published_on_earliest', 'title'],
+                "verbose_name": "source",
+                "ordering": ["-published_on_earliest", "title"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalEvidenceFile',
+            name="HistoricalEvidenceFile",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False, verbose_name='public id')),
-                ('kind', models.CharField(choices=[('file', 'uploaded file'), ('snapshot', 'archived web page')], default='file', max_length=10, verbose_name='kind')),
-                ('file', models.TextField(editable=False, max_length=300, verbose_name='file')),
-                ('original_name', models.CharField(blank=True, max_length=300, verbose_name='original file name')),
-                ('sha256', models.CharField(editable=False, max_length=64, verbose_name='SHA-256')),
-                ('size', models.PositiveBigIntegerField(editable=False, verbose_name='size in bytes')),
-                ('media_type', models.CharField(editable=False, max_length=150, verbose_name='media type')),
-                ('retrieved_from', models.URLField(blank=True, max_length=2000, verbose_name='retrieved from')),
-                ('retrieved_at', models.DateTimeField(blank=True, null=True, verbose_name='retrieved at')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('added_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.source')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        db_index=True, default=uuid.uuid4, editable=False, verbose_name="public id"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("file", "uploaded file"), ("snapshot", "archived web page")],
+                        default="file",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("file", models.TextField(editable=False, max_length=300, verbose_name="file")),
+                (
+                    "original_name",
+                    models.CharField(blank=True, max_length=300, verbose_name="original file name"),
+                ),
+                ("sha256", models.CharField(editable=False, max_length=64, verbose_name="SHA-256")),
+                (
+                    "size",
+                    models.PositiveBigIntegerField(editable=False, verbose_name="size in bytes"),
+                ),
+                (
+                    "media_type",
+                    models.CharField(editable=False, max_length=150, verbose_name="media type"),
+                ),
+                (
+                    "retrieved_from",
+                    models.URLField(blank=True, max_length=2000, verbose_name="retrieved from"),
+                ),
+                (
+                    "retrieved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="retrieved at"),
+                ),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=300, verbose_name="description"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical evidence file',
-                'verbose_name_plural': 'historical evidence files',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical evidence file",
+                "verbose_name_plural": "historical evidence files",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCitation',
+            name="HistoricalCitation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('claim', models.CharField(blank=True, help_text='e.g. date of arrest, charge', max_length=500, verbose_name='claim supported')),
-                ('excerpt', models.TextField(blank=True, verbose_name='excerpt')),
-                ('locator', models.CharField(blank=True, max_length=100, verbose_name='page or location')),
-                ('credibility', models.PositiveSmallIntegerField(choices=[(1, '1 – confirmed by other sources'), (2, '2 – probably true'), (3, '3 – possibly true'), (4, '4 – doubtful'), (5, '5 – improbable'), (6, '6 – truth cannot be judged')], default=6, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='credibility')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('detention', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.detention')),
-                ('detention_event', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.detentionevent')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.person')),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.source')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "claim",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. date of arrest, charge",
+                        max_length=500,
+                        verbose_name="claim supported",
+                    ),
+                ),
+                ("excerpt", models.TextField(blank=True, verbose_name="excerpt")),
+                (
+                    "locator",
+                    models.CharField(blank=True, max_length=100, verbose_name="page or location"),
+                ),
+                (
+                    "credibility",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "1 – confirmed by other sources"),
+                            (2, "2 – probably true"),
+                            (3, "3 – possibly true"),
+                            (4, "4 – doubtful"),
+                            (5, "5 – improbable"),
+                            (6, "6 – truth cannot be judged"),
+                        ],
+                        default=6,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                        verbose_name="credibility",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "detention",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.detention",
+                    ),
+                ),
+                (
+                    "detention_event",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.detentionevent",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.person",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical citation',
-                'verbose_name_plural': 'historical citations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical citation",
+                "verbose_name_plural": "historical citations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Term',
+            name="Term",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('code', models.SlugField(max_length=64, verbose_name='code')),
-                ('labels', models.JSONField(default=dict, verbose_name='labels')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('active', models.BooleanField(default=True, help_text='Inactive terms stay on old records but are not offered.', verbose_name='active')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='sort order')),
-                ('implies_status', models.CharField(blank=True, choices=[('detained', 'detained'), ('sentenced', 'sentenced'), ('released', 'released'), ('deceased', 'deceased'), ('disappeared', 'disappeared'), ('unknown', 'unknown')], help_text='Legal-process events only: the status a person has after this event.', max_length=16, verbose_name='implies detention status')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='cases.term', verbose_name='broader term')),
-                ('vocabulary', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='terms', to='cases.vocabulary', verbose_name='vocabulary')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("code", models.SlugField(max_length=64, verbose_name="code")),
+                ("labels", models.JSONField(default=dict, verbose_name="labels")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Inactive terms stay on old records but are not offered.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="sort order")),
+                (
+                    "implies_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("detained", "detained"),
+                            ("sentenced", "sentenced"),
+                            ("released", "released"),
+                            ("deceased", "deceased"),
+                            ("disappeared", "disappeared"),
+                            ("unknown", "unknown"),
+                        ],
+                        help_text="Legal-process events only: the status a person has after this event.",
+                        max_length=16,
+                        verbose_name="implies detention status",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="cases.term",
+                        verbose_name="broader term",
+                    ),
+                ),
+                (
+                    "vocabulary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="terms",
+                        to="cases.vocabulary",
+                        verbose_name="vocabulary",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'term',
-                'ordering': ['vocabulary__key', 'sort_order', 'code'],
+                "verbose_name": "term",
+                "ordering": ["vocabulary__key", "sort_order", "code"],
             },
         ),
         migrations.AddField(
-            model_name='source',
-            name='connection',
-            field=models.ForeignKey(blank=True, help_text='victim, witness, relative, reporter, lawyer, NGO, official', limit_choices_to={'vocabulary__key': 'source-connection'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='connection to the information'),
+            model_name="source",
+            name="connection",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="victim, witness, relative, reporter, lawyer, NGO, official",
+                limit_choices_to={"vocabulary__key": "source-connection"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.term",
+                verbose_name="connection to the information",
+            ),
         ),
         migrations.AddField(
-            model_name='source',
-            name='kind',
-            field=models.ForeignKey(limit_choices_to={'vocabulary__key': 'source-kind'}, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='kind'),
+            model_name="source",
+            name="kind",
+            field=models.ForeignKey(
+                limit_choices_to={"vocabulary__key": "source-kind"},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.term",
+                verbose_name="kind",
+            ),
         ),
         migrations.AddField(
-            model_name='place',
-            name='traditional_region',
-            field=models.ForeignKey(blank=True, help_text="e.g. Kham, Amdo, Ü-Tsang: regions that cut across today's borders.", limit_choices_to={'vocabulary__key': 'traditional-region'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='traditional region'),
+            model_name="place",
+            name="traditional_region",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="e.g. Kham, Amdo, Ü-Tsang: regions that cut across today's borders.",
+                limit_choices_to={"vocabulary__key": "traditional-region"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.term",
+                verbose_name="traditional region",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='ethnicity',
-            field=models.ForeignKey(blank=True, limit_choices_to={'vocabulary__key': 'ethnicity'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='ethnicity'),
+            model_name="person",
+            name="ethnicity",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"vocabulary__key": "ethnicity"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.term",
+                verbose_name="ethnicity",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='occupation',
-            field=models.ForeignKey(blank=True, limit_choices_to={'vocabulary__key': 'occupation'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='occupation'),
+            model_name="person",
+            name="occupation",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"vocabulary__key": "occupation"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.term",
+                verbose_name="occupation",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='religion',
-            field=models.ForeignKey(blank=True, limit_choices_to={'vocabulary__key': 'religion'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='religion'),
+            model_name="person",
+            name="religion",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"vocabulary__key": "religion"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.term",
+                verbose_name="religion",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='kind',
-            field=models.ForeignKey(blank=True, limit_choices_to={'vocabulary__key': 'organization-kind'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='kind'),
+            model_name="organization",
+            name="kind",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"vocabulary__key": "organization-kind"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.term",
+                verbose_name="kind",
+            ),
         ),
         migrations.CreateModel(
-            name='Intervention',
+            name="Intervention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('sent_on', models.DateField(blank=True, null=True, verbose_name='sent on')),
-                ('sent_by', models.CharField(blank=True, max_length=300, verbose_name='by')),
-                ('addressed_to', models.CharField(blank=True, max_length=300, verbose_name='to')),
-                ('external_reference', models.CharField(blank=True, max_length=100, verbose_name='their reference')),
-                ('status', models.CharField(choices=[('planned', 'planned'), ('sent', 'sent'), ('acknowledged', 'acknowledged'), ('replied', 'reply received'), ('closed', 'closed')], default='planned', max_length=12, verbose_name='status')),
-                ('reply_due', models.DateField(blank=True, help_text='The WGAD gives governments 60 days; filled in from the kind when left blank.', null=True, verbose_name='reply due')),
-                ('response', models.TextField(blank=True, verbose_name='response')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interventions', to='cases.case')),
-                ('kind', models.ForeignKey(limit_choices_to={'vocabulary__key': 'intervention-kind'}, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='kind')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("sent_on", models.DateField(blank=True, null=True, verbose_name="sent on")),
+                ("sent_by", models.CharField(blank=True, max_length=300, verbose_name="by")),
+                ("addressed_to", models.CharField(blank=True, max_length=300, verbose_name="to")),
+                (
+                    "external_reference",
+                    models.CharField(blank=True, max_length=100, verbose_name="their reference"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "planned"),
+                            ("sent", "sent"),
+                            ("acknowledged", "acknowledged"),
+                            ("replied", "reply received"),
+                            ("closed", "closed"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "reply_due",
+                    models.DateField(
+                        blank=True,
+                        help_text="The WGAD gives governments 60 days; filled in from the kind when left blank.",
+                        null=True,
+                        verbose_name="reply due",
+                    ),
+                ),
+                ("response", models.TextField(blank=True, verbose_name="response")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interventions",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.ForeignKey(
+                        limit_choices_to={"vocabulary__key": "intervention-kind"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="kind",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'intervention',
-                'ordering': ['-sent_on', '-id'],
+                "verbose_name": "intervention",
+                "ordering": ["-sent_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalSource',
+            name="HistoricalSource",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False, verbose_name='public id')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('outlet', models.CharField(blank=True, max_length=300, verbose_name='outlet / publisher')),
-                ('author', models.CharField(blank=True, max_length=300, verbose_name='author')),
-                ('published_on', cases.fields.UncertainDateField(blank=True, default='', earliest_field='published_on_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='published_on_latest', max_length=64, verbose_name='published on')),
-                ('published_on_earliest', models.DateField(blank=True, editable=False, null=True)),
-                ('published_on_latest', models.DateField(blank=True, editable=False, null=True)),
-                ('collected_on', models.DateField(blank=True, null=True, verbose_name='collected on')),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='URL')),
-                ('language', models.CharField(choices=[('bo', 'Tibetan (script)'), ('bo-Latn', 'Tibetan (phonetic or Wylie)'), ('zh-Hans', 'Chinese (simplified)'), ('zh-Hant', 'Chinese (traditional)'), ('zh-Latn-pinyin', 'Chinese (pinyin)'), ('ug', 'Uyghur (script)'), ('ug-Latn', 'Uyghur (Latin)'), ('mn', 'Mongolian'), ('en', 'English'), ('und', 'Other or undetermined')], default='en', max_length=20, verbose_name='language')),
-                ('reliability', models.CharField(choices=[('A', 'A – completely reliable'), ('B', 'B – usually reliable'), ('C', 'C – fairly reliable'), ('D', 'D – not usually reliable'), ('E', 'E – unreliable'), ('F', 'F – reliability cannot be judged')], default='F', max_length=1, verbose_name='reliability')),
-                ('hand', models.CharField(choices=[('first', 'first-hand'), ('second', 'second-hand'), ('unknown', 'unknown')], default='unknown', max_length=8, verbose_name='first- or second-hand')),
-                ('originator', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='originator (testimony)')),
-                ('originator_relation', models.CharField(blank=True, max_length=200, verbose_name="originator's relation to the victim")),
-                ('how_obtained', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='how obtained')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('repeats', models.ForeignKey(blank=True, db_constraint=False, help_text='The upstream report this one repeats: the two are not independent.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.source', verbose_name='repeats')),
-                ('connection', models.ForeignKey(blank=True, db_constraint=False, help_text='victim, witness, relative, reporter, lawyer, NGO, official', limit_choices_to={'vocabulary__key': 'source-connection'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='connection to the information')),
-                ('kind', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'vocabulary__key': 'source-kind'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='kind')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        db_index=True, default=uuid.uuid4, editable=False, verbose_name="public id"
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                (
+                    "outlet",
+                    models.CharField(blank=True, max_length=300, verbose_name="outlet / publisher"),
+                ),
+                ("author", models.CharField(blank=True, max_length=300, verbose_name="author")),
+                (
+                    "published_on",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="published_on_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="published_on_latest",
+                        max_length=64,
+                        verbose_name="published on",
+                    ),
+                ),
+                ("published_on_earliest", models.DateField(blank=True, editable=False, null=True)),
+                ("published_on_latest", models.DateField(blank=True, editable=False, null=True)),
+                (
+                    "collected_on",
+                    models.DateField(blank=True, null=True, verbose_name="collected on"),
+                ),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="URL")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("bo", "Tibetan (script)"),
+                            ("bo-Latn", "Tibetan (phonetic or Wylie)"),
+                            ("zh-Hans", "Chinese (simplified)"),
+                            ("zh-Hant", "Chinese (traditional)"),
+                            ("zh-Latn-pinyin", "Chinese (pinyin)"),
+                            ("ug", "Uyghur (script)"),
+                            ("ug-Latn", "Uyghur (Latin)"),
+                            ("mn", "Mongolian"),
+                            ("en", "English"),
+                            ("und", "Other or undetermined"),
+                        ],
+                        default="en",
+                        max_length=20,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "reliability",
+                    models.CharField(
+                        choices=[
+                            ("A", "A – completely reliable"),
+                            ("B", "B – usually reliable"),
+                            ("C", "C – fairly reliable"),
+                            ("D", "D – not usually reliable"),
+                            ("E", "E – unreliable"),
+                            ("F", "F – reliability cannot be judged"),
+                        ],
+                        default="F",
+                        max_length=1,
+                        verbose_name="reliability",
+                    ),
+                ),
+                (
+                    "hand",
+                    models.CharField(
+                        choices=[
+                            ("first", "first-hand"),
+                            ("second", "second-hand"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="first- or second-hand",
+                    ),
+                ),
+                (
+                    "originator",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="originator (testimony)"
+                    ),
+                ),
+                (
+                    "originator_relation",
+                    models.CharField(
+                        blank=True,
+                        max_length=200,
+                        verbose_name="originator's relation to the victim",
+                    ),
+                ),
+                (
+                    "how_obtained",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="how obtained"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "repeats",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The upstream report this one repeats: the two are not independent.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.source",
+                        verbose_name="repeats",
+                    ),
+                ),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="victim, witness, relative, reporter, lawyer, NGO, official",
+                        limit_choices_to={"vocabulary__key": "source-connection"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="connection to the information",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"vocabulary__key": "source-kind"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="kind",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical source',
-                'verbose_name_plural': 'historical sources',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical source",
+                "verbose_name_plural": "historical sources",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPlace',
+            name="HistoricalPlace",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('name', models.CharField(help_text='The name shown by default.', max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('country', 'country'), ('region', 'province or region'), ('prefecture', 'prefecture'), ('county', 'county'), ('township', 'township or town'), ('village', 'village'), ('monastery', 'monastery or nunnery'), ('prison', 'prison'), ('detention-centre', 'detention centre'), ('other', 'other')], max_length=20, verbose_name='kind')),
-                ('path', models.CharField(default='', editable=False, max_length=255, verbose_name='path')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='depth')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude')),
-                ('external_id', models.CharField(blank=True, help_text='e.g. geonames:1280737', max_length=100, verbose_name='external id')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.place', verbose_name='part of')),
-                ('traditional_region', models.ForeignKey(blank=True, db_constraint=False, help_text="e.g. Kham, Amdo, Ü-Tsang: regions that cut across today's borders.", limit_choices_to={'vocabulary__key': 'traditional-region'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='traditional region')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="The name shown by default.", max_length=200, verbose_name="name"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("country", "country"),
+                            ("region", "province or region"),
+                            ("prefecture", "prefecture"),
+                            ("county", "county"),
+                            ("township", "township or town"),
+                            ("village", "village"),
+                            ("monastery", "monastery or nunnery"),
+                            ("prison", "prison"),
+                            ("detention-centre", "detention centre"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        default="", editable=False, max_length=255, verbose_name="path"
+                    ),
+                ),
+                (
+                    "depth",
+                    models.PositiveSmallIntegerField(
+                        default=0, editable=False, verbose_name="depth"
+                    ),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-90),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-180),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. geonames:1280737",
+                        max_length=100,
+                        verbose_name="external id",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.place",
+                        verbose_name="part of",
+                    ),
+                ),
+                (
+                    "traditional_region",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="e.g. Kham, Amdo, Ü-Tsang: regions that cut across today's borders.",
+                        limit_choices_to={"vocabulary__key": "traditional-region"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="traditional region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical place',
-                'verbose_name_plural': 'historical places',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical place",
+                "verbose_name_plural": "historical places",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPerson',
+            name="HistoricalPerson",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False, verbose_name='public id')),
-                ('name', models.CharField(blank=True, help_text='The name to show; leave blank when unknown. Add spellings under names.', max_length=300, verbose_name='name')),
-                ('description', models.CharField(blank=True, help_text='Tells an unnamed person apart, e.g. “monk of Drilda monastery”.', max_length=300, verbose_name='description')),
-                ('identity_withheld', models.BooleanField(default=False, help_text='Exports outside the organisation show a placeholder instead of any name.', verbose_name='identity withheld')),
-                ('is_group', models.BooleanField(default=False, help_text='One record for several people who are not told apart.', verbose_name='unnamed group')),
-                ('head_count', models.PositiveIntegerField(default=1, verbose_name='head count')),
-                ('sex', models.CharField(choices=[('female', 'female'), ('male', 'male'), ('other', 'other'), ('unknown', 'unknown')], default='unknown', max_length=10, verbose_name='sex / gender')),
-                ('birth_date', cases.fields.UncertainDateField(blank=True, default='', earliest_field='birth_date_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='birth_date_latest', max_length=64, verbose_name='birth date')),
-                ('birth_date_earliest', models.DateField(blank=True, editable=False, null=True)),
-                ('birth_date_latest', models.DateField(blank=True, editable=False, null=True)),
-                ('contact_details', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='contact details')),
-                ('family_details', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='family details')),
-                ('internal_notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True, verbose_name='internal notes')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('home_place', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.place', verbose_name='home place')),
-                ('ethnicity', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'vocabulary__key': 'ethnicity'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='ethnicity')),
-                ('occupation', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'vocabulary__key': 'occupation'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='occupation')),
-                ('religion', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'vocabulary__key': 'religion'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='religion')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        db_index=True, default=uuid.uuid4, editable=False, verbose_name="public id"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        blank=True,
+                        help_text="The name to show; leave blank when unknown. Add spellings under names.",
+                        max_length=300,
+                        verbose_name="name",
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(
+                        blank=True,
+                        help_text="Tells an unnamed person apart, e.g. “monk of Drilda monastery”.",
+                        max_length=300,
+                        verbose_name="description",
+                    ),
+                ),
+                (
+                    "identity_withheld",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Exports outside the organisation show a placeholder instead of any name.",
+                        verbose_name="identity withheld",
+                    ),
+                ),
+                (
+                    "is_group",
+                    models.BooleanField(
+                        default=False,
+                        help_text="One record for several people who are not told apart.",
+                        verbose_name="unnamed group",
+                    ),
+                ),
+                ("head_count", models.PositiveIntegerField(default=1, verbose_name="head count")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("female", "female"),
+                            ("male", "male"),
+                            ("other", "other"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                        verbose_name="sex / gender",
+                    ),
+                ),
+                (
+                    "birth_date",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="birth_date_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="birth_date_latest",
+                        max_length=64,
+                        verbose_name="birth date",
+                    ),
+                ),
+                ("birth_date_earliest", models.DateField(blank=True, editable=False, null=True)),
+                ("birth_date_latest", models.DateField(blank=True, editable=False, null=True)),
+                (
+                    "contact_details",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="contact details"
+                    ),
+                ),
+                (
+                    "family_details",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="family details"
+                    ),
+                ),
+                (
+                    "internal_notes",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True, null=True, verbose_name="internal notes"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "home_place",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.place",
+                        verbose_name="home place",
+                    ),
+                ),
+                (
+                    "ethnicity",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"vocabulary__key": "ethnicity"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="ethnicity",
+                    ),
+                ),
+                (
+                    "occupation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"vocabulary__key": "occupation"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="occupation",
+                    ),
+                ),
+                (
+                    "religion",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"vocabulary__key": "religion"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="religion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical person',
-                'verbose_name_plural': 'historical people',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical person",
+                "verbose_name_plural": "historical people",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalOrganization',
+            name="HistoricalOrganization",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False, verbose_name='public id')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.organization', verbose_name='part of')),
-                ('place', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.place', verbose_name='place')),
-                ('kind', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'vocabulary__key': 'organization-kind'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='kind')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        db_index=True, default=uuid.uuid4, editable=False, verbose_name="public id"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.organization",
+                        verbose_name="part of",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.place",
+                        verbose_name="place",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"vocabulary__key": "organization-kind"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="kind",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical organization',
-                'verbose_name_plural': 'historical organizations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical organization",
+                "verbose_name_plural": "historical organizations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalIntervention',
+            name="HistoricalIntervention",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('sent_on', models.DateField(blank=True, null=True, verbose_name='sent on')),
-                ('sent_by', models.CharField(blank=True, max_length=300, verbose_name='by')),
-                ('addressed_to', models.CharField(blank=True, max_length=300, verbose_name='to')),
-                ('external_reference', models.CharField(blank=True, max_length=100, verbose_name='their reference')),
-                ('status', models.CharField(choices=[('planned', 'planned'), ('sent', 'sent'), ('acknowledged', 'acknowledged'), ('replied', 'reply received'), ('closed', 'closed')], default='planned', max_length=12, verbose_name='status')),
-                ('reply_due', models.DateField(blank=True, help_text='The WGAD gives governments 60 days; filled in from the kind when left blank.', null=True, verbose_name='reply due')),
-                ('response', models.TextField(blank=True, verbose_name='response')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kind', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'vocabulary__key': 'intervention-kind'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='kind')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                ("sent_on", models.DateField(blank=True, null=True, verbose_name="sent on")),
+                ("sent_by", models.CharField(blank=True, max_length=300, verbose_name="by")),
+                ("addressed_to", models.CharField(blank=True, max_length=300, verbose_name="to")),
+                (
+                    "external_reference",
+                    models.CharField(blank=True, max_length=100, verbose_name="their reference"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "planned"),
+                            ("sent", "sent"),
+                            ("acknowledged", "acknowledged"),
+                            ("replied", "reply received"),
+                            ("closed", "closed"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "reply_due",
+                    models.DateField(
+                        blank=True,
+                        help_text="The WGAD gives governments 60 days; filled in from the kind when left blank.",
+                        null=True,
+                        verbose_name="reply due",
+                    ),
+                ),
+                ("response", models.TextField(blank=True, verbose_name="response")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"vocabulary__key": "intervention-kind"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="kind",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical intervention',
-                'verbose_name_plural': 'historical interventions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical intervention",
+                "verbose_name_plural": "historical interventions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDetentionEvent',
+            name="HistoricalDetentionEvent",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('occurred', cases.fields.UncertainDateField(blank=True, default='', earliest_field='occurred_earliest', help_text='EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).', latest_field='occurred_latest', max_length=64, verbose_name='date')),
-                ('occurred_earliest', models.DateField(blank=True, editable=False, null=True)),
-                ('occurred_latest', models.DateField(blank=True, editable=False, null=True)),
-                ('certainty', models.CharField(choices=[('known', 'known'), ('believed', 'believed')], default='known', max_length=8, verbose_name='certainty')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('detention', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.detention')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.organization', verbose_name='court, prison or authority')),
-                ('place', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.place')),
-                ('event_type', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'vocabulary__key': 'legal-process-event'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='event')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "occurred",
+                    cases.fields.UncertainDateField(
+                        blank=True,
+                        default="",
+                        earliest_field="occurred_earliest",
+                        help_text="EDTF: 2014-03-06, 2014-03, 2014, 2014-03~ (about), 2014? (uncertain), 2012-05/2012-07 (between), ../2013 (before).",
+                        latest_field="occurred_latest",
+                        max_length=64,
+                        verbose_name="date",
+                    ),
+                ),
+                ("occurred_earliest", models.DateField(blank=True, editable=False, null=True)),
+                ("occurred_latest", models.DateField(blank=True, editable=False, null=True)),
+                (
+                    "certainty",
+                    models.CharField(
+                        choices=[("known", "known"), ("believed", "believed")],
+                        default="known",
+                        max_length=8,
+                        verbose_name="certainty",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "detention",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.detention",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.organization",
+                        verbose_name="court, prison or authority",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.place",
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"vocabulary__key": "legal-process-event"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="event",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical detention event',
-                'verbose_name_plural': 'historical detention events',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical detention event",
+                "verbose_name_plural": "historical detention events",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDetention_treatment_concerns',
+            name="HistoricalDetention_treatment_concerns",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('detention', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.detention')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='cases.historicaldetention')),
-                ('term', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "detention",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.detention",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="cases.historicaldetention",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalDetention_treatment_concerns',
+                "verbose_name": "HistoricalDetention_treatment_concerns",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDetention_charges',
+            name="HistoricalDetention_charges",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('detention', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.detention')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='cases.historicaldetention')),
-                ('term', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "detention",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.detention",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="cases.historicaldetention",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalDetention_charges',
+                "verbose_name": "HistoricalDetention_charges",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='historicaldetention',
-            name='detention_type',
-            field=models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'vocabulary__key': 'detention-type'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='type of detention'),
+            model_name="historicaldetention",
+            name="detention_type",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                limit_choices_to={"vocabulary__key": "detention-type"},
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.term",
+                verbose_name="type of detention",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalCase_violation_types',
+            name="HistoricalCase_violation_types",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='cases.historicalcase')),
-                ('term', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="cases.historicalcase",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalCase_violation_types',
+                "verbose_name": "HistoricalCase_violation_types",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalAffiliation',
+            name="HistoricalAffiliation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.organization')),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.person')),
-                ('role', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'vocabulary__key': 'affiliation-role'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='role')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.organization",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.person",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"vocabulary__key": "affiliation-role"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="role",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical affiliation',
-                'verbose_name_plural': 'historical affiliations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical affiliation",
+                "verbose_name_plural": "historical affiliations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='detentionevent',
-            name='event_type',
-            field=models.ForeignKey(limit_choices_to={'vocabulary__key': 'legal-process-event'}, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='event'),
+            model_name="detentionevent",
+            name="event_type",
+            field=models.ForeignKey(
+                limit_choices_to={"vocabulary__key": "legal-process-event"},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.term",
+                verbose_name="event",
+            ),
         ),
         migrations.AddField(
-            model_name='detention',
-            name='charges',
-            field=models.ManyToManyField(blank=True, limit_choices_to={'vocabulary__key': 'charge'}, related_name='+', to='cases.term', verbose_name='charges'),
+            model_name="detention",
+            name="charges",
+            field=models.ManyToManyField(
+                blank=True,
+                limit_choices_to={"vocabulary__key": "charge"},
+                related_name="+",
+                to="cases.term",
+                verbose_name="charges",
+            ),
         ),
         migrations.AddField(
-            model_name='detention',
-            name='detention_type',
-            field=models.ForeignKey(blank=True, limit_choices_to={'vocabulary__key': 'detention-type'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='type of detention'),
+            model_name="detention",
+            name="detention_type",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"vocabulary__key": "detention-type"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.term",
+                verbose_name="type of detention",
+            ),
         ),
         migrations.AddField(
-            model_name='detention',
-            name='treatment_concerns',
-            field=models.ManyToManyField(blank=True, limit_choices_to={'vocabulary__key': 'treatment-concern'}, related_name='+', to='cases.term', verbose_name='treatment concerns'),
+            model_name="detention",
+            name="treatment_concerns",
+            field=models.ManyToManyField(
+                blank=True,
+                limit_choices_to={"vocabulary__key": "treatment-concern"},
+                related_name="+",
+                to="cases.term",
+                verbose_name="treatment concerns",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='violation_types',
-            field=models.ManyToManyField(blank=True, limit_choices_to={'vocabulary__key': 'violation-type'}, related_name='+', to='cases.term', verbose_name='violation types'),
+            model_name="case",
+            name="violation_types",
+            field=models.ManyToManyField(
+                blank=True,
+                limit_choices_to={"vocabulary__key": "violation-type"},
+                related_name="+",
+                to="cases.term",
+                verbose_name="violation types",
+            ),
         ),
         migrations.CreateModel(
-            name='Affiliation',
+            name="Affiliation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='affiliations', to='cases.organization')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affiliations', to='cases.person')),
-                ('role', models.ForeignKey(blank=True, limit_choices_to={'vocabulary__key': 'affiliation-role'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.term', verbose_name='role')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="affiliations",
+                        to="cases.organization",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="affiliations",
+                        to="cases.person",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"vocabulary__key": "affiliation-role"},
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="role",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'affiliation',
-                'ordering': ['organization__name'],
+                "verbose_name": "affiliation",
+                "ordering": ["organization__name"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalTerm',
+            name="HistoricalTerm",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('code', models.SlugField(max_length=64, verbose_name='code')),
-                ('labels', models.JSONField(default=dict, verbose_name='labels')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('active', models.BooleanField(default=True, help_text='Inactive terms stay on old records but are not offered.', verbose_name='active')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='sort order')),
-                ('implies_status', models.CharField(blank=True, choices=[('detained', 'detained'), ('sentenced', 'sentenced'), ('released', 'released'), ('deceased', 'deceased'), ('disappeared', 'disappeared'), ('unknown', 'unknown')], help_text='Legal-process events only: the status a person has after this event.', max_length=16, verbose_name='implies detention status')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.term', verbose_name='broader term')),
-                ('vocabulary', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.vocabulary', verbose_name='vocabulary')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                ("code", models.SlugField(max_length=64, verbose_name="code")),
+                ("labels", models.JSONField(default=dict, verbose_name="labels")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Inactive terms stay on old records but are not offered.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="sort order")),
+                (
+                    "implies_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("detained", "detained"),
+                            ("sentenced", "sentenced"),
+                            ("released", "released"),
+                            ("deceased", "deceased"),
+                            ("disappeared", "disappeared"),
+                            ("unknown", "unknown"),
+                        ],
+                        help_text="Legal-process events only: the status a person has after this event.",
+                        max_length=16,
+                        verbose_name="implies detention status",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.term",
+                        verbose_name="broader term",
+                    ),
+                ),
+                (
+                    "vocabulary",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.vocabulary",
+                        verbose_name="vocabulary",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical term',
-                'verbose_name_plural': 'historical terms',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical term",
+                "verbose_name_plural": "historical terms",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='CaseRelation',
+            name="CaseRelation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('same-event', 'same event as'), ('follow-up', 'follow-up of'), ('duplicate-of', 'duplicate of')], max_length=16, verbose_name='relation')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('from_case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_from', to='cases.case')),
-                ('to_case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_to', to='cases.case', verbose_name='related case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("same-event", "same event as"),
+                            ("follow-up", "follow-up of"),
+                            ("duplicate-of", "duplicate of"),
+                        ],
+                        max_length=16,
+                        verbose_name="relation",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "from_case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_from",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "to_case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_to",
+                        to="cases.case",
+                        verbose_name="related case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case relation',
-                'constraints': [models.UniqueConstraint(fields=('from_case', 'to_case', 'kind'), name='case_relation_unique'), models.CheckConstraint(condition=models.Q(('from_case', models.F('to_case')), _negated=True), name='case_relation_not_to_itself')],
+                "verbose_name": "case relation",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("from_case", "to_case", "kind"), name="case_relation_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("from_case", models.F("to_case")), _negated=True),
+                        name="case_relation_not_to_itself",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OrganizationName',
+            name="OrganizationName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('language', models.CharField(choices=[('bo', 'Tibetan (script)'), ('bo-Latn', 'Tibetan (phonetic or Wylie)'), ('zh-Hans', 'Chinese (simplified)'), ('zh-Hant', 'Chinese (traditional)'), ('zh-Latn-pinyin', 'Chinese (pinyin)'), ('ug', 'Uyghur (script)'), ('ug-Latn', 'Uyghur (Latin)'), ('mn', 'Mongolian'), ('en', 'English'), ('und', 'Other or undetermined')], max_length=20, verbose_name='language / script')),
-                ('search_text', cases.fields.SearchTextField(default='', max_length=900, source='name')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='names', to='cases.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("bo", "Tibetan (script)"),
+                            ("bo-Latn", "Tibetan (phonetic or Wylie)"),
+                            ("zh-Hans", "Chinese (simplified)"),
+                            ("zh-Hant", "Chinese (traditional)"),
+                            ("zh-Latn-pinyin", "Chinese (pinyin)"),
+                            ("ug", "Uyghur (script)"),
+                            ("ug-Latn", "Uyghur (Latin)"),
+                            ("mn", "Mongolian"),
+                            ("en", "English"),
+                            ("und", "Other or undetermined"),
+                        ],
+                        max_length=20,
+                        verbose_name="language / script",
+                    ),
+                ),
+                (
+                    "search_text",
+                    cases.fields.SearchTextField(default="", max_length=900, source="name"),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="names",
+                        to="cases.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organization name',
-                'ordering': ['language', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'language', 'name'), name='organization_name_unique')],
+                "verbose_name": "organization name",
+                "ordering": ["language", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "language", "name"), name="organization_name_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', models.CharField(choices=[('un', 'UN mechanisms'), ('partner', 'partner NGOs'), ('media', 'media'), ('public', 'the public')], max_length=10, verbose_name='recipient')),
-                ('decision', models.CharField(choices=[('granted', 'granted'), ('refused', 'refused')], max_length=10, verbose_name='decision')),
-                ('given_by', models.CharField(blank=True, help_text='e.g. the person, a relative', max_length=200, verbose_name='given by')),
-                ('recorded_on', models.DateField(verbose_name='recorded on')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='cases.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.CharField(
+                        choices=[
+                            ("un", "UN mechanisms"),
+                            ("partner", "partner NGOs"),
+                            ("media", "media"),
+                            ("public", "the public"),
+                        ],
+                        max_length=10,
+                        verbose_name="recipient",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("granted", "granted"), ("refused", "refused")],
+                        max_length=10,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "given_by",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. the person, a relative",
+                        max_length=200,
+                        verbose_name="given by",
+                    ),
+                ),
+                ("recorded_on", models.DateField(verbose_name="recorded on")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="cases.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent',
-                'ordering': ['recipient'],
-                'constraints': [models.UniqueConstraint(fields=('person', 'recipient'), name='consent_one_per_recipient')],
+                "verbose_name": "consent",
+                "ordering": ["recipient"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person", "recipient"), name="consent_one_per_recipient"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PersonName',
+            name="PersonName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('language', models.CharField(choices=[('bo', 'Tibetan (script)'), ('bo-Latn', 'Tibetan (phonetic or Wylie)'), ('zh-Hans', 'Chinese (simplified)'), ('zh-Hant', 'Chinese (traditional)'), ('zh-Latn-pinyin', 'Chinese (pinyin)'), ('ug', 'Uyghur (script)'), ('ug-Latn', 'Uyghur (Latin)'), ('mn', 'Mongolian'), ('en', 'English'), ('und', 'Other or undetermined')], max_length=20, verbose_name='language / script')),
-                ('kind', models.CharField(choices=[('birth', 'birth name'), ('religious', 'religious name'), ('alias', 'alias or nickname'), ('official', 'official / ID-card name'), ('other', 'other')], default='birth', max_length=12, verbose_name='kind')),
-                ('search_text', cases.fields.SearchTextField(default='', max_length=900, source='name')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='names', to='cases.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("bo", "Tibetan (script)"),
+                            ("bo-Latn", "Tibetan (phonetic or Wylie)"),
+                            ("zh-Hans", "Chinese (simplified)"),
+                            ("zh-Hant", "Chinese (traditional)"),
+                            ("zh-Latn-pinyin", "Chinese (pinyin)"),
+                            ("ug", "Uyghur (script)"),
+                            ("ug-Latn", "Uyghur (Latin)"),
+                            ("mn", "Mongolian"),
+                            ("en", "English"),
+                            ("und", "Other or undetermined"),
+                        ],
+                        max_length=20,
+                        verbose_name="language / script",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("birth", "birth name"),
+                            ("religious", "religious name"),
+                            ("alias", "alias or nickname"),
+                            ("official", "official / ID-card name"),
+                            ("other", "other"),
+                        ],
+                        default="birth",
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "search_text",
+                    cases.fields.SearchTextField(default="", max_length=900, source="name"),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="names",
+                        to="cases.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person name',
-                'ordering': ['kind', 'language', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('person', 'language', 'kind', 'name'), name='person_name_unique')],
+                "verbose_name": "person name",
+                "ordering": ["kind", "language", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person", "language", "kind", "name"), name="person_name_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PlaceName',
+            name="PlaceName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('language', models.CharField(choices=[('bo', 'Tibetan (script)'), ('bo-Latn', 'Tibetan (phonetic or Wylie)'), ('zh-Hans', 'Chinese (simplified)'), ('zh-Hant', 'Chinese (traditional)'), ('zh-Latn-pinyin', 'Chinese (pinyin)'), ('ug', 'Uyghur (script)'), ('ug-Latn', 'Uyghur (Latin)'), ('mn', 'Mongolian'), ('en', 'English'), ('und', 'Other or undetermined')], max_length=20, verbose_name='language / script')),
-                ('search_text', cases.fields.SearchTextField(default='', max_length=600, source='name')),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='names', to='cases.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("bo", "Tibetan (script)"),
+                            ("bo-Latn", "Tibetan (phonetic or Wylie)"),
+                            ("zh-Hans", "Chinese (simplified)"),
+                            ("zh-Hant", "Chinese (traditional)"),
+                            ("zh-Latn-pinyin", "Chinese (pinyin)"),
+                            ("ug", "Uyghur (script)"),
+                            ("ug-Latn", "Uyghur (Latin)"),
+                            ("mn", "Mongolian"),
+                            ("en", "English"),
+                            ("und", "Other or undetermined"),
+                        ],
+                        max_length=20,
+                        verbose_name="language / script",
+                    ),
+                ),
+                (
+                    "search_text",
+                    cases.fields.SearchTextField(default="", max_length=600, source="name"),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="names",
+                        to="cases.place",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'place name',
-                'ordering': ['language', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('place', 'language', 'name'), name='place_name_unique')],
+                "verbose_name": "place name",
+                "ordering": ["language", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("place", "language", "name"), name="place_name_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EvidenceFile',
+            name="EvidenceFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('kind', models.CharField(choices=[('file', 'uploaded file'), ('snapshot', 'archived web page')], default='file', max_length=10, verbose_name='kind')),
-                ('file', models.FileField(editable=False, max_length=300, upload_to='evidence/', verbose_name='file')),
-                ('original_name', models.CharField(blank=True, max_length=300, verbose_name='original file name')),
-                ('sha256', models.CharField(editable=False, max_length=64, verbose_name='SHA-256')),
-                ('size', models.PositiveBigIntegerField(editable=False, verbose_name='size in bytes')),
-                ('media_type', models.CharField(editable=False, max_length=150, verbose_name='media type')),
-                ('retrieved_from', models.URLField(blank=True, max_length=2000, verbose_name='retrieved from')),
-                ('retrieved_at', models.DateTimeField(blank=True, null=True, verbose_name='retrieved at')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('added_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='cases.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("file", "uploaded file"), ("snapshot", "archived web page")],
+                        default="file",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        editable=False, max_length=300, upload_to="evidence/", verbose_name="file"
+                    ),
+                ),
+                (
+                    "original_name",
+                    models.CharField(blank=True, max_length=300, verbose_name="original file name"),
+                ),
+                ("sha256", models.CharField(editable=False, max_length=64, verbose_name="SHA-256")),
+                (
+                    "size",
+                    models.PositiveBigIntegerField(editable=False, verbose_name="size in bytes"),
+                ),
+                (
+                    "media_type",
+                    models.CharField(editable=False, max_length=150, verbose_name="media type"),
+                ),
+                (
+                    "retrieved_from",
+                    models.URLField(blank=True, max_length=2000, verbose_name="retrieved from"),
+                ),
+                (
+                    "retrieved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="retrieved at"),
+                ),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=300, verbose_name="description"),
+                ),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="cases.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evidence file',
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('sha256__regex', '^[0-9a-f]{64}$')), name='evidence_sha256_hex')],
+                "verbose_name": "evidence file",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("sha256__regex", "^[0-9a-f]{64}$")),
+                        name="evidence_sha256_hex",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Citation',
+            name="Citation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('claim', models.CharField(blank=True, help_text='e.g. date of arrest, charge', max_length=500, verbose_name='claim supported')),
-                ('excerpt', models.TextField(blank=True, verbose_name='excerpt')),
-                ('locator', models.CharField(blank=True, max_length=100, verbose_name='page or location')),
-                ('credibility', models.PositiveSmallIntegerField(choices=[(1, '1 – confirmed by other sources'), (2, '2 – probably true'), (3, '3 – possibly true'), (4, '4 – doubtful'), (5, '5 – improbable'), (6, '6 – truth cannot be judged')], default=6, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='credibility')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='cases.case')),
-                ('detention', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='cases.detention')),
-                ('detention_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='cases.detentionevent')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='cases.person')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='citations', to='cases.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "claim",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. date of arrest, charge",
+                        max_length=500,
+                        verbose_name="claim supported",
+                    ),
+                ),
+                ("excerpt", models.TextField(blank=True, verbose_name="excerpt")),
+                (
+                    "locator",
+                    models.CharField(blank=True, max_length=100, verbose_name="page or location"),
+                ),
+                (
+                    "credibility",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "1 – confirmed by other sources"),
+                            (2, "2 – probably true"),
+                            (3, "3 – possibly true"),
+                            (4, "4 – doubtful"),
+                            (5, "5 – improbable"),
+                            (6, "6 – truth cannot be judged"),
+                        ],
+                        default=6,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                        verbose_name="credibility",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "detention",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="cases.detention",
+                    ),
+                ),
+                (
+                    "detention_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="cases.detentionevent",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="cases.person",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="citations",
+                        to="cases.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'citation',
-                'ordering': ['source__title', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('case__isnull', False), ('detention__isnull', True), ('detention_event__isnull', True), ('person__isnull', True)), models.Q(('case__isnull', True), ('detention__isnull', False), ('detention_event__isnull', True), ('person__isnull', True)), models.Q(('case__isnull', True), ('detention__isnull', True), ('detention_event__isnull', False), ('person__isnull', True)), models.Q(('case__isnull', True), ('detention__isnull', True), ('detention_event__isnull', True), ('person__isnull', False)), _connector='OR'), name='citation_exactly_one_target'), models.CheckConstraint(condition=models.Q(('credibility__gte', 1), ('credibility__lte', 6)), name='citation_credibility_range')],
+                "verbose_name": "citation",
+                "ordering": ["source__title", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("case__isnull", False),
+                                ("detention__isnull", True),
+                                ("detention_event__isnull", True),
+                                ("person__isnull", True),
+                            ),
+                            models.Q(
+                                ("case__isnull", True),
+                                ("detention__isnull", False),
+                                ("detention_event__isnull", True),
+                                ("person__isnull", True),
+                            ),
+                            models.Q(
+                                ("case__isnull", True),
+                                ("detention__isnull", True),
+                                ("detention_event__isnull", False),
+                                ("person__isnull", True),
+                            ),
+                            models.Q(
+                                ("case__isnull", True),
+                                ("detention__isnull", True),
+                                ("detention_event__isnull", True),
+                                ("person__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="citation_exactly_one_target",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("credibility__gte", 1), ("credibility__lte", 6)),
+                        name="citation_credibility_range",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('published_on_earliest__isnull', True), ('published_on_earliest__lte', models.F('published_on_latest')), _connector='OR'), name='source_published_ordered'),
+            model_name="source",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("published_on_earliest__isnull", True),
+                    ("published_on_earliest__lte", models.F("published_on_latest")),
+                    _connector="OR",
+                ),
+                name="source_published_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('repeats', models.F('id')), _negated=True), name='source_not_repeating_itself'),
+            model_name="source",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("repeats", models.F("id")), _negated=True),
+                name="source_not_repeating_itself",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('reliability__in', ['A', 'B', 'C', 'D', 'E', 'F'])), name='source_reliability_valid'),
+            model_name="source",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reliability__in", ["A", "B", "C", "D", "E", "F"])),
+                name="source_reliability_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['path'], name='place_path_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="place",
+            index=models.Index(
+                fields=["path"], name="place_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='place_coordinates_both_or_neither'),
+            model_name="place",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
+                    models.Q(("latitude__isnull", False), ("longitude__isnull", False)),
+                    _connector="OR",
+                ),
+                name="place_coordinates_both_or_neither",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='place_latitude_range'),
+            model_name="place",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True),
+                    models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                    _connector="OR",
+                ),
+                name="place_latitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='place_longitude_range'),
+            model_name="place",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="place_longitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='place_not_own_parent'),
+            model_name="place",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True),
+                name="place_not_own_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('head_count__gte', 1)), name='person_head_count_positive'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("head_count__gte", 1)), name="person_head_count_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('is_group', True), ('head_count', 1), _connector='OR'), name='person_individual_counts_one'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("is_group", True), ("head_count", 1), _connector="OR"),
+                name="person_individual_counts_one",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('birth_date_earliest__isnull', True), ('birth_date_earliest__lte', models.F('birth_date_latest')), _connector='OR'), name='person_birth_date_ordered'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("birth_date_earliest__isnull", True),
+                    ("birth_date_earliest__lte", models.F("birth_date_latest")),
+                    _connector="OR",
+                ),
+                name="person_birth_date_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='organization_not_own_parent'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True),
+                name="organization_not_own_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='intervention',
-            constraint=models.CheckConstraint(condition=models.Q(('reply_due__isnull', True), ('sent_on__isnull', True), ('reply_due__gte', models.F('sent_on')), _connector='OR'), name='intervention_reply_after_sending'),
+            model_name="intervention",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reply_due__isnull", True),
+                    ("sent_on__isnull", True),
+                    ("reply_due__gte", models.F("sent_on")),
+                    _connector="OR",
+                ),
+                name="intervention_reply_after_sending",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='detentionevent',
-            constraint=models.CheckConstraint(condition=models.Q(('occurred_earliest__isnull', True), ('occurred_earliest__lte', models.F('occurred_latest')), _connector='OR'), name='detention_event_date_ordered'),
+            model_name="detentionevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("occurred_earliest__isnull", True),
+                    ("occurred_earliest__lte", models.F("occurred_latest")),
+                    _connector="OR",
+                ),
+                name="detention_event_date_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='detention',
-            index=models.Index(fields=['detained_on_earliest', 'detained_on_latest'], name='detention_date_range'),
+            model_name="detention",
+            index=models.Index(
+                fields=["detained_on_earliest", "detained_on_latest"], name="detention_date_range"
+            ),
         ),
         migrations.AddIndex(
-            model_name='detention',
-            index=models.Index(fields=['status'], name='detention_status'),
+            model_name="detention",
+            index=models.Index(fields=["status"], name="detention_status"),
         ),
         migrations.AddIndex(
-            model_name='detention',
-            index=models.Index(fields=['expected_release'], name='detention_expected_release'),
+            model_name="detention",
+            index=models.Index(fields=["expected_release"], name="detention_expected_release"),
         ),
         migrations.AddConstraint(
-            model_name='detention',
-            constraint=models.UniqueConstraint(fields=('case', 'person'), name='detention_one_per_person_per_case'),
+            model_name="detention",
+            constraint=models.UniqueConstraint(
+                fields=("case", "person"), name="detention_one_per_person_per_case"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='detention',
-            constraint=models.CheckConstraint(condition=models.Q(('detained_on_earliest__isnull', True), ('detained_on_earliest__lte', models.F('detained_on_latest')), _connector='OR'), name='detention_date_ordered'),
+            model_name="detention",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("detained_on_earliest__isnull", True),
+                    ("detained_on_earliest__lte", models.F("detained_on_latest")),
+                    _connector="OR",
+                ),
+                name="detention_date_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='detention',
-            constraint=models.CheckConstraint(condition=models.Q(('sentence_months__isnull', True), ('sentence_months__lt', 12), _connector='OR'), name='detention_sentence_months_under_twelve'),
+            model_name="detention",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("sentence_months__isnull", True), ("sentence_months__lt", 12), _connector="OR"
+                ),
+                name="detention_sentence_months_under_twelve",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='detention',
-            constraint=models.CheckConstraint(condition=models.Q(('sentence_kind', 'term'), models.Q(('sentence_months__isnull', True), ('sentence_years__isnull', True)), _connector='OR'), name='detention_sentence_length_only_for_terms'),
+            model_name="detention",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("sentence_kind", "term"),
+                    models.Q(("sentence_months__isnull", True), ("sentence_years__isnull", True)),
+                    _connector="OR",
+                ),
+                name="detention_sentence_length_only_for_terms",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='detention',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sentence_kind', 'term'), _negated=True), ('sentence_years__isnull', False), ('sentence_months__isnull', False), _connector='OR'), name='detention_term_has_length'),
+            model_name="detention",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("sentence_kind", "term"), _negated=True),
+                    ("sentence_years__isnull", False),
+                    ("sentence_months__isnull", False),
+                    _connector="OR",
+                ),
+                name="detention_term_has_length",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='detention',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['detained', 'sentenced', 'released', 'deceased', 'disappeared', 'unknown'])), name='detention_status_valid'),
+            model_name="detention",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["detained", "sentenced", "released", "deceased", "disappeared", "unknown"],
+                    )
+                ),
+                name="detention_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='detention',
-            constraint=models.CheckConstraint(condition=models.Q(('age_at_detention__isnull', True), ('age_at_detention__lte', 130), _connector='OR'), name='detention_age_plausible'),
+            model_name="detention",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("age_at_detention__isnull", True),
+                    ("age_at_detention__lte", 130),
+                    _connector="OR",
+                ),
+                name="detention_age_plausible",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['occurred_earliest', 'occurred_latest'], name='case_occurred_range'),
+            model_name="case",
+            index=models.Index(
+                fields=["occurred_earliest", "occurred_latest"], name="case_occurred_range"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['state', 'confidentiality'], name='case_state_confidentiality'),
+            model_name="case",
+            index=models.Index(
+                fields=["state", "confidentiality"], name="case_state_confidentiality"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('occurred_earliest__isnull', True), ('occurred_earliest__lte', models.F('occurred_latest')), _connector='OR'), name='case_occurred_ordered'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("occurred_earliest__isnull", True),
+                    ("occurred_earliest__lte", models.F("occurred_latest")),
+                    _connector="OR",
+                ),
+                name="case_occurred_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('confidentiality__in', ['public', 'internal', 'restricted'])), name='case_confidentiality_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("confidentiality__in", ["public", "internal", "restricted"])),
+                name="case_confidentiality_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['draft', 'submitted', 'verified', 'disputed', 'rejected'])), name='case_state_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state__in", ["draft", "submitted", "verified", "disputed", "rejected"])
+                ),
+                name="case_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='case_title_not_empty'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="case_title_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='affiliation',
-            constraint=models.UniqueConstraint(fields=('person', 'organization', 'role'), name='affiliation_unique'),
+            model_name="affiliation",
+            constraint=models.UniqueConstraint(
+                fields=("person", "organization", "role"), name="affiliation_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='term',
-            constraint=models.UniqueConstraint(fields=('vocabulary', 'code'), name='term_code_unique_in_vocabulary'),
+            model_name="term",
+            constraint=models.UniqueConstraint(
+                fields=("vocabulary", "code"), name="term_code_unique_in_vocabulary"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='term',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='term_not_own_parent'),
+            model_name="term",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True),
+                name="term_not_own_parent",
+            ),
         ),
     ]

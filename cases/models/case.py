@@ -38,12 +38,16 @@ class Case(TimeStampedModel):
     occurred = UncertainDateField(
         _("occurred"), earliest_field="occurred_earliest", latest_field="occurred_latest"
     )
-    occurred_earliest = models.DateField(_("occurred, earliest"), null=True, blank=True, editable=False)
+    occurred_earliest = models.DateField(
+        _("occurred, earliest"), null=True, blank=True, editable=False
+    )
     occurred_latest = models.DateField(_("occurred, latest"), null=True, blank=True, editable=False)
     occurred_inferred = models.BooleanField(
         _("date inferred"),
         default=False,
-        help_text=_("The source does not state the date in full, e.g. the year comes from the article date."),
+        help_text=_(
+            "The source does not state the date in full, e.g. the year comes from the article date."
+        ),
     )
     place = models.ForeignKey(
         "cases.Place",
@@ -106,7 +110,9 @@ class Case(TimeStampedModel):
         ordering = ["-occurred_earliest", "reference"]
         verbose_name = _("case")
         indexes = [
-            models.Index(fields=["occurred_earliest", "occurred_latest"], name="case_occurred_range"),
+            models.Index(
+                fields=["occurred_earliest", "occurred_latest"], name="case_occurred_range"
+            ),
             models.Index(fields=["state", "confidentiality"], name="case_state_confidentiality"),
         ]
         constraints = [
@@ -119,7 +125,9 @@ class Case(TimeStampedModel):
                 condition=Q(confidentiality__in=Confidentiality.values),
                 name="case_confidentiality_valid",
             ),
-            models.CheckConstraint(condition=Q(state__in=CaseState.values), name="case_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=CaseState.values), name="case_state_valid"
+            ),
             models.CheckConstraint(condition=~Q(title=""), name="case_title_not_empty"),
         ]
 
@@ -161,7 +169,9 @@ class CaseRelation(TimeStampedModel):
     class Meta:
         verbose_name = _("case relation")
         constraints = [
-            models.UniqueConstraint(fields=["from_case", "to_case", "kind"], name="case_relation_unique"),
+            models.UniqueConstraint(
+                fields=["from_case", "to_case", "kind"], name="case_relation_unique"
+            ),
             models.CheckConstraint(
                 condition=~Q(from_case=models.F("to_case")), name="case_relation_not_to_itself"
             ),
@@ -195,7 +205,10 @@ class Intervention(TimeStampedModel):
     addressed_to = models.CharField(_("to"), max_length=300, blank=True)
     external_reference = models.CharField(_("their reference"), max_length=100, blank=True)
     status = models.CharField(
-        _("status"), max_length=12, choices=InterventionStatus.choices, default=InterventionStatus.PLANNED
+        _("status"),
+        max_length=12,
+        choices=InterventionStatus.choices,
+        default=InterventionStatus.PLANNED,
     )
     reply_due = models.DateField(
         _("reply due"),
@@ -213,7 +226,9 @@ class Intervention(TimeStampedModel):
         verbose_name = _("intervention")
         constraints = [
             models.CheckConstraint(
-                condition=Q(reply_due__isnull=True) | Q(sent_on__isnull=True) | Q(reply_due__gte=models.F("sent_on")),
+                condition=Q(reply_due__isnull=True)
+                | Q(sent_on__isnull=True)
+                | Q(reply_due__gte=models.F("sent_on")),
                 name="intervention_reply_after_sending",
             ),
         ]

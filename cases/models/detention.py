@@ -58,7 +58,9 @@ class Detention(PublicIdModel):
     )
     detained_on_earliest = models.DateField(null=True, blank=True, editable=False)
     detained_on_latest = models.DateField(null=True, blank=True, editable=False)
-    age_at_detention = models.PositiveSmallIntegerField(_("age at detention"), null=True, blank=True)
+    age_at_detention = models.PositiveSmallIntegerField(
+        _("age at detention"), null=True, blank=True
+    )
     age_is_approximate = models.BooleanField(_("age approximate"), default=False)
     detaining_authority = models.ForeignKey(
         "cases.Organization",
@@ -112,7 +114,10 @@ class Detention(PublicIdModel):
         _("whereabouts"), max_length=12, choices=Whereabouts.choices, default=Whereabouts.UNKNOWN
     )
     lawyer_access = models.CharField(
-        _("access to a lawyer of one's choosing"), max_length=8, choices=Access.choices, default=Access.UNKNOWN
+        _("access to a lawyer of one's choosing"),
+        max_length=8,
+        choices=Access.choices,
+        default=Access.UNKNOWN,
     )
     family_access = models.CharField(
         _("access to family"), max_length=8, choices=Access.choices, default=Access.UNKNOWN
@@ -129,7 +134,11 @@ class Detention(PublicIdModel):
         verbose_name=_("treatment concerns"),
     )
     sentence_kind = models.CharField(
-        _("sentence"), max_length=16, choices=SentenceKind.choices, blank=True, default=SentenceKind.NONE
+        _("sentence"),
+        max_length=16,
+        choices=SentenceKind.choices,
+        blank=True,
+        default=SentenceKind.NONE,
     )
     sentence_years = models.PositiveSmallIntegerField(_("years"), null=True, blank=True)
     sentence_months = models.PositiveSmallIntegerField(_("months"), null=True, blank=True)
@@ -139,7 +148,9 @@ class Detention(PublicIdModel):
         blank=True,
         help_text=_("Blank: counted from the day of detention, when that day is known."),
     )
-    expected_release = models.DateField(_("expected release"), null=True, blank=True, editable=False)
+    expected_release = models.DateField(
+        _("expected release"), null=True, blank=True, editable=False
+    )
     status = models.CharField(
         _("current status"),
         max_length=12,
@@ -148,7 +159,11 @@ class Detention(PublicIdModel):
         editable=False,
     )
     status_certainty = models.CharField(
-        _("status is"), max_length=8, choices=Certainty.choices, default=Certainty.KNOWN, editable=False
+        _("status is"),
+        max_length=8,
+        choices=Certainty.choices,
+        default=Certainty.KNOWN,
+        editable=False,
     )
     status_as_of = models.DateField(_("status as of"), null=True, blank=True, editable=False)
 
@@ -158,12 +173,16 @@ class Detention(PublicIdModel):
         ordering = ["case", "id"]
         verbose_name = _("detention")
         indexes = [
-            models.Index(fields=["detained_on_earliest", "detained_on_latest"], name="detention_date_range"),
+            models.Index(
+                fields=["detained_on_earliest", "detained_on_latest"], name="detention_date_range"
+            ),
             models.Index(fields=["status"], name="detention_status"),
             models.Index(fields=["expected_release"], name="detention_expected_release"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["case", "person"], name="detention_one_per_person_per_case"),
+            models.UniqueConstraint(
+                fields=["case", "person"], name="detention_one_per_person_per_case"
+            ),
             models.CheckConstraint(
                 condition=Q(detained_on_earliest__isnull=True)
                 | Q(detained_on_earliest__lte=models.F("detained_on_latest")),
@@ -184,7 +203,9 @@ class Detention(PublicIdModel):
                 | Q(sentence_months__isnull=False),
                 name="detention_term_has_length",
             ),
-            models.CheckConstraint(condition=Q(status__in=DetentionStatus.values), name="detention_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=DetentionStatus.values), name="detention_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(age_at_detention__isnull=True) | Q(age_at_detention__lte=130),
                 name="detention_age_plausible",

@@ -47,7 +47,9 @@ class Organization(PublicIdModel):
         ordering = ["name"]
         verbose_name = _("organization")
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="organization_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="organization_not_own_parent"
+            ),
         ]
 
     def __str__(self) -> str:

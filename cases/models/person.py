@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 from encrypted_fields.fields import EncryptedTextField
+from simple_history.models import HistoricalRecords
 
 from ..dates import describe
 from ..fields import SearchTextField, UncertainDateField
@@ -50,7 +50,9 @@ class Person(PublicIdModel):
         help_text=_("One record for several people who are not told apart."),
     )
     head_count = models.PositiveIntegerField(_("head count"), default=1)
-    sex = models.CharField(_("sex / gender"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    sex = models.CharField(
+        _("sex / gender"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN
+    )
     birth_date = UncertainDateField(
         _("birth date"), earliest_field="birth_date_earliest", latest_field="birth_date_latest"
     )
@@ -103,7 +105,9 @@ class Person(PublicIdModel):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
-            models.CheckConstraint(condition=Q(head_count__gte=1), name="person_head_count_positive"),
+            models.CheckConstraint(
+                condition=Q(head_count__gte=1), name="person_head_count_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(is_group=True) | Q(head_count=1),
                 name="person_individual_counts_one",
@@ -142,7 +146,9 @@ class PersonName(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
     name = models.CharField(_("name"), max_length=300)
     language = models.CharField(_("language / script"), max_length=20, choices=LanguageTag.choices)
-    kind = models.CharField(_("kind"), max_length=12, choices=NameKind.choices, default=NameKind.BIRTH)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=NameKind.choices, default=NameKind.BIRTH
+    )
     search_text = SearchTextField(source="name", max_length=900)
 
     history = HistoricalRecords()
@@ -237,7 +243,9 @@ class Consent(models.Model):
         ordering = ["recipient"]
         verbose_name = _("consent")
         constraints = [
-            models.UniqueConstraint(fields=["person", "recipient"], name="consent_one_per_recipient"),
+            models.UniqueConstraint(
+                fields=["person", "recipient"], name="consent_one_per_recipient"
+            ),
         ]
 
     def __str__(self) -> str:

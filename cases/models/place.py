@@ -88,7 +88,9 @@ class Place(TimeStampedModel):
         indexes = [
             # varchar_pattern_ops lets PostgreSQL serve LIKE 'prefix%' from the index under any
             # collation; other databases ignore the operator class.
-            models.Index(fields=["path"], name="place_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["path"], name="place_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -104,7 +106,9 @@ class Place(TimeStampedModel):
                 condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
                 name="place_longitude_range",
             ),
-            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="place_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="place_not_own_parent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,7 +130,7 @@ class Place(TimeStampedModel):
 
     @property
     def hierarchy_label(self) -> str:
-        """"Drilda monastery › Sog County › Nagchu › Tibet Autonomous Region › China"."""
+        """ "Drilda monastery › Sog County › Nagchu › Tibet Autonomous Region › China"."""
         chain = [self, *reversed(self.ancestors())]
         return " › ".join(place.name for place in chain)
 

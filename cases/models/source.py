@@ -5,8 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 from encrypted_fields.fields import EncryptedTextField
+from simple_history.models import HistoricalRecords
 
 from ..dates import describe
 from ..fields import UncertainDateField
@@ -56,7 +56,9 @@ class Source(PublicIdModel):
     outlet = models.CharField(_("outlet / publisher"), max_length=300, blank=True)
     author = models.CharField(_("author"), max_length=300, blank=True)
     published_on = UncertainDateField(
-        _("published on"), earliest_field="published_on_earliest", latest_field="published_on_latest"
+        _("published on"),
+        earliest_field="published_on_earliest",
+        latest_field="published_on_latest",
     )
     published_on_earliest = models.DateField(null=True, blank=True, editable=False)
     published_on_latest = models.DateField(null=True, blank=True, editable=False)
@@ -78,7 +80,9 @@ class Source(PublicIdModel):
         verbose_name=_("connection to the information"),
         help_text=_("victim, witness, relative, reporter, lawyer, NGO, official"),
     )
-    hand = models.CharField(_("first- or second-hand"), max_length=8, choices=Hand.choices, default=Hand.UNKNOWN)
+    hand = models.CharField(
+        _("first- or second-hand"), max_length=8, choices=Hand.choices, default=Hand.UNKNOWN
+    )
     repeats = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -108,8 +112,12 @@ class Source(PublicIdModel):
                 | Q(published_on_earliest__lte=models.F("published_on_latest")),
                 name="source_published_ordered",
             ),
-            models.CheckConstraint(condition=~Q(repeats=models.F("id")), name="source_not_repeating_itself"),
-            models.CheckConstraint(condition=Q(reliability__in=Reliability.values), name="source_reliability_valid"),
+            models.CheckConstraint(
+                condition=~Q(repeats=models.F("id")), name="source_not_repeating_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(reliability__in=Reliability.values), name="source_reliability_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +147,11 @@ class Citation(TimeStampedModel):
         "cases.Detention", on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
     )
     detention_event = models.ForeignKey(
-        "cases.DetentionEvent", on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        "cases.DetentionEvent",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     person = models.ForeignKey(
         "cases.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
@@ -166,15 +178,36 @@ class Citation(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(case__isnull=False, detention__isnull=True, detention_event__isnull=True, person__isnull=True)
-                    | Q(case__isnull=True, detention__isnull=False, detention_event__isnull=True, person__isnull=True)
-                    | Q(case__isnull=True, detention__isnull=True, detention_event__isnull=False, person__isnull=True)
-                    | Q(case__isnull=True, detention__isnull=True, detention_event__isnull=True, person__isnull=False)
+                    Q(
+                        case__isnull=False,
+                        detention__isnull=True,
+                        detention_event__isnull=True,
+                        person__isnull=True,
+                    )
+                    | Q(
+                        case__isnull=True,
+                        detention__isnull=False,
+                        detention_event__isnull=True,
+                        person__isnull=True,
+                    )
+                    | Q(
+                        case__isnull=True,
+                        detention__isnull=True,
+                        detention_event__isnull=False,
+                        person__isnull=True,
+                    )
+                    | Q(
+                        case__isnull=True,
+                        detention__isnull=True,
+                        detention_event__isnull=True,
+                        person__isnull=False,
+                    )
                 ),
                 name="citation_exactly_one_target",
             ),
             models.CheckConstraint(
-                condition=Q(credibility__gte=1, credibility__lte=6), name="citation_credibility_range"
+                condition=Q(credibility__gte=1, credibility__lte=6),
+                name="citation_credibility_range",
             ),
         ]
 
@@ -195,7 +228,10 @@ class Citation(TimeStampedModel):
         chosen = [name for name in self.TARGET_FIELDS if getattr(self, f"{name}_id") is not None]
         if len(chosen) != 1:
             raise ValidationError(
-                _("A citation supports exactly one thing: a case, a detention, an event or a person.")
+                _(
+                    "A citation supports exactly one thing: "
+                    "a case, a detention, an event or a person."
+                )
             )
 
 
@@ -208,7 +244,9 @@ class EvidenceFile(PublicIdModel):
     """A file or web snapshot backing a source, stored under its SHA-256 (content address)."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
-    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices, default=EvidenceKind.FILE)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=EvidenceKind.choices, default=EvidenceKind.FILE
+    )
     file = models.FileField(_("file"), upload_to="evidence/", max_length=300, editable=False)
     original_name = models.CharField(_("original file name"), max_length=300, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
@@ -217,7 +255,11 @@ class EvidenceFile(PublicIdModel):
     retrieved_from = models.URLField(_("retrieved from"), max_length=2000, blank=True)
     retrieved_at = models.DateTimeField(_("retrieved at"), null=True, blank=True)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False, null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        null=True,
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
 

@@ -39,8 +39,9 @@ class DetentionStatus(models.TextChoices):
 class Term(TimeStampedModel):
     """One entry of a vocabulary, with labels in several languages.
 
-    `labels` maps a language tag to a label ({"en": "Inciting separatism", "zh-Hans": "煽动分裂国家"});
-    English is required so that every term can be shown somewhere.
+    `labels` maps a language tag to a label, e.g.
+    {"en": "Inciting separatism", "zh-Hans": "煽动分裂国家罪"}; English is required so that every
+    term can be shown somewhere.
     """
 
     vocabulary = models.ForeignKey(
@@ -58,7 +59,9 @@ class Term(TimeStampedModel):
     )
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(
-        _("active"), default=True, help_text=_("Inactive terms stay on old records but are not offered.")
+        _("active"),
+        default=True,
+        help_text=_("Inactive terms stay on old records but are not offered."),
     )
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     implies_status = models.CharField(
@@ -75,7 +78,9 @@ class Term(TimeStampedModel):
         ordering = ["vocabulary__key", "sort_order", "code"]
         verbose_name = _("term")
         constraints = [
-            models.UniqueConstraint(fields=["vocabulary", "code"], name="term_code_unique_in_vocabulary"),
+            models.UniqueConstraint(
+                fields=["vocabulary", "code"], name="term_code_unique_in_vocabulary"
+            ),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="term_not_own_parent"),
         ]
 
@@ -95,7 +100,7 @@ class Term(TimeStampedModel):
         from django.core.exceptions import ValidationError
 
         if not isinstance(self.labels, dict) or not str(self.labels.get("en", "")).strip():
-            raise ValidationError({"labels": _("An English label is required, e.g. {\"en\": \"…\"}.")})
+            raise ValidationError({"labels": _('An English label is required, e.g. {"en": "…"}.')})
         if self.parent_id and self.parent and self.parent.vocabulary_id != self.vocabulary_id:
             raise ValidationError({"parent": _("The broader term must be in the same vocabulary.")})
 

@@ -38,14 +38,16 @@ def apply_changes(instance: models.Model, changes: Mapping[str, Any]) -> list[st
     unknown = sorted(set(changes) - set(editable))
     if unknown:
         raise ValidationError(
-            {name: "This field cannot be changed here." for name in unknown},
+            dict.fromkeys(unknown, "This field cannot be changed here."),
             code="not_editable",
         )
     changed = []
     for name, value in changes.items():
         field = editable[name]
         # A related object may be given as an instance or as its primary key.
-        attribute = field.attname if field.is_relation and not isinstance(value, models.Model) else name
+        attribute = (
+            field.attname if field.is_relation and not isinstance(value, models.Model) else name
+        )
         if getattr(instance, attribute) != value:
             setattr(instance, attribute, value)
             changed.append(name)

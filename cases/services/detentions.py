@@ -71,11 +71,17 @@ def derive_status(events: Sequence[DetentionEvent]) -> DerivedStatus:
     """
 
     def order(event: DetentionEvent) -> tuple[bool, datetime.date, int]:
-        return (event.occurred_earliest is None, event.occurred_earliest or datetime.date.min, event.pk or 0)
+        return (
+            event.occurred_earliest is None,
+            event.occurred_earliest or datetime.date.min,
+            event.pk or 0,
+        )
 
     for event in sorted(events, key=order, reverse=True):
         if event.event_type.implies_status:
-            return DerivedStatus(event.event_type.implies_status, event.certainty, event.occurred_latest)
+            return DerivedStatus(
+                event.event_type.implies_status, event.certainty, event.occurred_latest
+            )
     return DerivedStatus(DetentionStatus.DETAINED, Certainty.BELIEVED, None)
 
 

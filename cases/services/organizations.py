@@ -14,7 +14,9 @@ def organization_create(
     *, acting_user: Any, name: str, names: Iterable[tuple[str, str]] = (), **fields: Any
 ) -> Organization:
     """Create an organization with name variants as (name, language) pairs."""
-    organization = save_validated(Organization(name=name.strip(), **fields), acting_user=acting_user)
+    organization = save_validated(
+        Organization(name=name.strip(), **fields), acting_user=acting_user
+    )
     for variant, language in names:
         save_validated(
             OrganizationName(organization=organization, name=variant.strip(), language=language),

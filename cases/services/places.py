@@ -51,7 +51,9 @@ def place_update(*, acting_user: Any, place: Place, changes: Mapping[str, Any]) 
         return place
     if "parent" in changed:
         new_parent = place.parent
-        if new_parent is not None and (new_parent.pk == place.pk or new_parent.path.startswith(old_path)):
+        if new_parent is not None and (
+            new_parent.pk == place.pk or new_parent.path.startswith(old_path)
+        ):
             raise ValidationError({"parent": "A place cannot lie inside itself."})
     save_validated(place, acting_user=acting_user)
     if "parent" in changed:

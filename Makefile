@@ -1,0 +1,46 @@
+# The two commands: `make run` (demo site on http://127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock 2>/dev/null | cut -c1-12)
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test install lint format check-python smoke clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Casebook needs Python 3.11 or newer; set PYTHON=python3.11 (or newer).")'
+
+$(STAMP): requirements.lock | check-python
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+# Demo site: SQLite under var/, tasks run in-process, DEBUG on, demo users printed.
+run: install
+	mkdir -p var
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py load_demo
+	@echo "Casebook is starting on http://127.0.0.1:8000 (log in with a demo user above)"
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The whole suite; DATABASE_URL picks the database (SQLite by default, PostgreSQL in CI).
+test: install
+	mkdir -p var
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+smoke: install
+	mkdir -p var
+	$(BIN)/pytest -m smoke
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var/test*.sqlite3 .pytest_cache .ruff_cache
