@@ -284,3 +284,10 @@ CASEBOOK_REFERENCE_PREFIX = env.str("CASEBOOK_REFERENCE_PREFIX", default="CB")
 # Days a government has to reply to a communication, by intervention kind (Term code): the UN
 # special procedures and the WGAD give 60 days. Used to fill in "reply due" when left blank.
 CASEBOOK_REPLY_PERIOD_DAYS = {"wgad-communication": 60, "un-urgent-appeal": 60}
+# The corroboration rule for verifying a case (WORKFLOW.md): enough independent sources, or one
+# strong source strongly cited.
+CASEBOOK_CORROBORATION = {
+    "min_independent_sources": env_int("CORROBORATION_MIN_SOURCES", 2),
+    "strong_reliability": ["A", "B"],
+    "strong_credibility": [1, 2],
+}

@@ -9,11 +9,12 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 
 from casebook.accounts.roles import Role
 
 from .models import (
+    AccessGrant,
     Case,
     CaseState,
     Citation,
@@ -33,24 +34,32 @@ class Purpose(enum.Enum):
 
 
 def visible_cases(user: Any, purpose: Purpose = Purpose.BROWSE) -> QuerySet[Case]:
-    """The cases `user` may see for `purpose`.
+    """The cases `user` may see for `purpose` (WORKFLOW.md, Confidentiality):
 
     - administrators: every case;
-    - monitors and reviewers: public and internal cases (restricted ones need a grant);
-    - advocates: verified public and internal cases;
-    - anyone else, including anonymous visitors: none.
+    - monitors and reviewers: public and internal cases, and restricted ones they are granted;
+    - advocates: the same, once verified;
+    - anyone else, anonymous visitors and deactivated users included: none.
+    Exports (Purpose.EXPORT) carry verified cases only, whoever asks.
     """
     cases = Case.objects.all()
     if user is None or not user.is_authenticated or not user.is_active:
         return cases.none()
     if user.has_role(Role.ADMINISTRATOR):
-        return cases
-    open_levels = [Confidentiality.PUBLIC, Confidentiality.INTERNAL]
-    if user.has_role(Role.MONITOR, Role.REVIEWER) and purpose is Purpose.BROWSE:
-        return cases.filter(confidentiality__in=open_levels)
-    if user.has_role(Role.MONITOR, Role.REVIEWER, Role.ADVOCATE):
-        return cases.filter(confidentiality__in=open_levels, state=CaseState.VERIFIED)
-    return cases.none()
+        allowed = cases
+    elif user.has_role(Role.MONITOR, Role.REVIEWER, Role.ADVOCATE):
+        granted = AccessGrant.objects.filter(case=OuterRef("pk"), user=user, revoked_at__isnull=True)
+        allowed = cases.filter(
+            Q(confidentiality__in=[Confidentiality.PUBLIC, Confidentiality.INTERNAL])
+            | Q(confidentiality=Confidentiality.RESTRICTED, pk__in=granted.values("case"))
+        )
+        if not user.has_role(Role.MONITOR, Role.REVIEWER):
+            allowed = allowed.filter(state=CaseState.VERIFIED)
+    else:
+        return cases.none()
+    if purpose is Purpose.EXPORT:
+        allowed = allowed.filter(state=CaseState.VERIFIED)
+    return allowed
 
 
 def case_list_for(user: Any) -> QuerySet[Case]:

@@ -9,6 +9,12 @@ from casebook.accounts.roles import Role
 from .factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashers are slow by design; tests check behaviour, not key stretching."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def monitor(db):
     return UserFactory(username="monitor", roles=[Role.MONITOR])

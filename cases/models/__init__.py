@@ -33,8 +33,26 @@ from .person import (
 from .place import Place, PlaceKind, PlaceName
 from .source import Citation, Credibility, EvidenceFile, EvidenceKind, Hand, Reliability, Source
 from .vocabulary import DetentionStatus, Term, Vocabulary, VocabularyKey
+from .workflow import (
+    AccessGrant,
+    CaseTransition,
+    CaseWatch,
+    HistoryChainEntry,
+    HistoryChainHead,
+    Notification,
+    StaleEdit,
+    Transition,
+)
 
 __all__ = [
+    "AccessGrant",
+    "CaseTransition",
+    "CaseWatch",
+    "HistoryChainEntry",
+    "HistoryChainHead",
+    "Notification",
+    "StaleEdit",
+    "Transition",
     "Access",
     "Affiliation",
     "Case",

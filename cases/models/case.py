@@ -103,6 +103,19 @@ class Case(TimeStampedModel):
         related_name="+",
         verbose_name=_("updated by"),
     )
+    # Four eyes: whoever last changed the facts (the case, its detentions, events or citations)
+    # may not verify it.
+    facts_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("facts last changed by"),
+    )
+    facts_changed_at = models.DateTimeField(_("facts last changed at"), null=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords(m2m_fields=[violation_types])
 

@@ -166,6 +166,7 @@ class Detention(PublicIdModel):
         editable=False,
     )
     status_as_of = models.DateField(_("status as of"), null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords(m2m_fields=[charges, treatment_concerns])
 

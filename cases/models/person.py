@@ -97,6 +97,7 @@ class Person(PublicIdModel):
     contact_details = EncryptedTextField(_("contact details"), blank=True, null=True)
     family_details = EncryptedTextField(_("family details"), blank=True, null=True)
     internal_notes = EncryptedTextField(_("internal notes"), blank=True, null=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
 

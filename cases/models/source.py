@@ -100,6 +100,7 @@ class Source(PublicIdModel):
     )
     how_obtained = EncryptedTextField(_("how obtained"), blank=True, null=True)
     notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
 

@@ -43,7 +43,14 @@ def case_create(
     **fields: Any,
 ) -> Case:
     """Open a case in the draft state with the next free reference for the year it happened."""
-    case = Case(title=title.strip(), created_by=acting_user, updated_by=acting_user, **fields)
+    case = Case(
+        title=title.strip(),
+        created_by=acting_user,
+        updated_by=acting_user,
+        facts_changed_by=acting_user,
+        facts_changed_at=timezone.now(),
+        **fields,
+    )
     case.full_clean(exclude=["reference"])
     case.reference = next_case_reference(_reference_year(case.occurred))
     save_validated(case, acting_user=acting_user)
@@ -60,13 +67,24 @@ def case_update(
     changes: Mapping[str, Any],
     violation_types: Iterable[Term] | None = None,
 ) -> Case:
-    """Change the facts of a case. The reference stays what it was, even if the date moves."""
+    """Change the facts of a case. The reference stays what it was, even if the date moves.
+
+    Optimistic locking: `case.version` is the version the edit started from; if someone saved
+    since, EditConflict is raised and nothing is written. A verified case goes back to review.
+    """
+    from .workflow import mark_facts_changed, record_if_sent_back
+
     changed = apply_changes(case, changes)
-    if changed:
-        case.updated_by = acting_user
-        save_validated(case, acting_user=acting_user)
-    if violation_types is not None:
-        case.violation_types.set(violation_types)
+    new_types = None if violation_types is None else set(violation_types)
+    types_changed = new_types is not None and new_types != set(case.violation_types.all())
+    if not changed and not types_changed:
+        return case
+    from_state = mark_facts_changed(case, acting_user)
+    case.updated_by = acting_user
+    save_validated(case, acting_user=acting_user)
+    if types_changed:
+        case.violation_types.set(new_types)
+    record_if_sent_back(case, from_state, acting_user)
     return case
 
 

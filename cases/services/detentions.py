@@ -20,6 +20,7 @@ from ..models import (
     Term,
 )
 from .common import apply_changes, save_validated
+from .workflow import case_facts_changed
 
 
 def add_months(start: datetime.date, months: int) -> datetime.date:
@@ -144,6 +145,7 @@ def detention_create(
         detention.charges.set(charges)
     if treatment_concerns:
         detention.treatment_concerns.set(treatment_concerns)
+    case_facts_changed(acting_user=acting_user, case=case)
     return detention
 
 
@@ -156,13 +158,16 @@ def detention_update(
     charges: Iterable[Term] | None = None,
     treatment_concerns: Iterable[Term] | None = None,
 ) -> Detention:
-    if apply_changes(detention, changes):
+    changed = bool(apply_changes(detention, changes))
+    if changed:
         _set_derived(detention, _events_of(detention))
         save_validated(detention, acting_user=acting_user)
-    if charges is not None:
-        detention.charges.set(charges)
-    if treatment_concerns is not None:
-        detention.treatment_concerns.set(treatment_concerns)
+    for relation, terms in (("charges", charges), ("treatment_concerns", treatment_concerns)):
+        if terms is not None and set(terms) != set(getattr(detention, relation).all()):
+            getattr(detention, relation).set(terms)
+            changed = True
+    if changed:
+        case_facts_changed(acting_user=acting_user, case=detention.case)
     return detention
 
 
@@ -174,4 +179,5 @@ def detention_add_event(
     event = DetentionEvent(detention=detention, event_type=event_type, occurred=occurred, **fields)
     save_validated(event, acting_user=acting_user)
     detention_refresh_derived(acting_user=acting_user, detention=detention)
+    case_facts_changed(acting_user=acting_user, case=detention.case)
     return event

@@ -35,8 +35,15 @@ def person_create(
 
 @transaction.atomic
 def person_update(*, acting_user: Any, person: Person, changes: Mapping[str, Any]) -> Person:
+    """Change a person (optimistic locking on `person.version`). The person's detentions are
+    facts of their cases, so each of those cases counts as changed."""
+    from ..models import Case
+    from .workflow import case_facts_changed
+
     if apply_changes(person, changes):
         save_validated(person, acting_user=acting_user)
+        for case in Case.objects.filter(detentions__person=person).distinct():
+            case_facts_changed(acting_user=acting_user, case=case)
     return person
 
 

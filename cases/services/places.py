@@ -5,8 +5,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
 
 from ..models import Place, PlaceName
 from .common import apply_changes, save_validated
@@ -59,12 +57,14 @@ def place_update(*, acting_user: Any, place: Place, changes: Mapping[str, Any]) 
     if "parent" in changed:
         new_path = _path_for(place)
         depth_change = (place.parent.depth + 1 if place.parent_id else 0) - place.depth
-        # Rewrites the prefix of every descendant's path at once: the subtree moves with it.
-        Place.objects.filter(path__startswith=old_path).update(
-            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
-            depth=F("depth") + depth_change,
-        )
-        place.refresh_from_db(fields=["path", "depth"])
+        # Each moved place is saved on its own so that it gets a version like any other change
+        # (a bulk UPDATE would leave rows that differ from their history). Moves are rare.
+        for moved in Place.objects.filter(path__startswith=old_path).order_by("depth"):
+            moved.path = new_path + moved.path[len(old_path) :]
+            moved.depth += depth_change
+            moved._history_user = acting_user
+            moved.save(update_fields=["path", "depth", "updated_at"])
+        place.refresh_from_db()
     return place
 
 
