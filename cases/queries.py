@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from casebook.accounts.roles import Role
 
@@ -27,10 +27,12 @@ from .models import (
 
 
 class Purpose(enum.Enum):
-    """Why cases are read. Advocates and exports see verified cases only."""
+    """Why cases are read. Each export purpose matches a redaction profile (WORKFLOW.md)."""
 
-    BROWSE = "browse"
-    EXPORT = "export"
+    BROWSE = "browse"  # pages, the API, search, counts, notifications
+    EXPORT_INTERNAL = "internal"  # files that stay inside the organisation
+    EXPORT_PARTNER = "partner"  # files for partner NGOs and UN mechanisms
+    EXPORT_PUBLIC = "public"  # files for publication
 
 
 def visible_cases(user: Any, purpose: Purpose = Purpose.BROWSE) -> QuerySet[Case]:
@@ -40,7 +42,10 @@ def visible_cases(user: Any, purpose: Purpose = Purpose.BROWSE) -> QuerySet[Case
     - monitors and reviewers: public and internal cases, and restricted ones they are granted;
     - advocates: the same, once verified;
     - anyone else, anonymous visitors and deactivated users included: none.
-    Exports (Purpose.EXPORT) carry verified cases only, whoever asks.
+
+    Exports narrow this further: partner and public exports carry verified cases only — public
+    ones only public cases, partner ones public and internal cases, neither ever a restricted
+    one; internal exports carry what the user may browse.
     """
     cases = Case.objects.all()
     if user is None or not user.is_authenticated or not user.is_active:
@@ -48,17 +53,22 @@ def visible_cases(user: Any, purpose: Purpose = Purpose.BROWSE) -> QuerySet[Case
     if user.has_role(Role.ADMINISTRATOR):
         allowed = cases
     elif user.has_role(Role.MONITOR, Role.REVIEWER, Role.ADVOCATE):
-        granted = AccessGrant.objects.filter(case=OuterRef("pk"), user=user, revoked_at__isnull=True)
+        granted = AccessGrant.objects.filter(user=user, revoked_at__isnull=True).values("case")
         allowed = cases.filter(
             Q(confidentiality__in=[Confidentiality.PUBLIC, Confidentiality.INTERNAL])
-            | Q(confidentiality=Confidentiality.RESTRICTED, pk__in=granted.values("case"))
+            | Q(confidentiality=Confidentiality.RESTRICTED, pk__in=granted)
         )
         if not user.has_role(Role.MONITOR, Role.REVIEWER):
             allowed = allowed.filter(state=CaseState.VERIFIED)
     else:
         return cases.none()
-    if purpose is Purpose.EXPORT:
-        allowed = allowed.filter(state=CaseState.VERIFIED)
+    if purpose is Purpose.EXPORT_PARTNER:
+        allowed = allowed.filter(
+            state=CaseState.VERIFIED,
+            confidentiality__in=[Confidentiality.PUBLIC, Confidentiality.INTERNAL],
+        )
+    elif purpose is Purpose.EXPORT_PUBLIC:
+        allowed = allowed.filter(state=CaseState.VERIFIED, confidentiality=Confidentiality.PUBLIC)
     return allowed
 
 

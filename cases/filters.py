@@ -1,0 +1,284 @@
+"""One set of filters for the API, the exports and the pages.
+
+Each filter states its condition on the model it is about — a Case or a Detention (and the
+detained person through it) — and the two FilterSets wrap what is not theirs in an EXISTS
+subquery: "cases with a detention whose status is released", "detentions whose case is in
+Nagchu". A semi-join never multiplies rows, so no filter needs DISTINCT and counts stay exact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .dates import overlapping, range_bounds
+from .models import (
+    Affiliation,
+    Case,
+    CaseState,
+    Confidentiality,
+    Detention,
+    DetentionStatus,
+    PersonName,
+    Place,
+    Sex,
+    Term,
+    VocabularyKey,
+)
+from .models.base import Certainty
+from .text import fold
+
+
+class EdtfField(forms.CharField):
+    """A filter value written in EDTF: "2014-03" means all of March 2014."""
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if value:
+            range_bounds(value)  # raises a ValidationError with examples
+        return value
+
+
+class EdtfFilter(filters.CharFilter):
+    field_class = EdtfField
+
+
+def _terms(vocabulary: VocabularyKey) -> QuerySet[Term]:
+    return Term.objects.filter(vocabulary__key=vocabulary.value)
+
+
+def _term_filter(vocabulary: VocabularyKey, label: str) -> filters.ModelMultipleChoiceFilter:
+    return filters.ModelMultipleChoiceFilter(
+        queryset=_terms(vocabulary),
+        to_field_name="code",
+        method=f"filter_{vocabulary.value.replace('-', '_')}",
+        label=label,
+        help_text=f"Term code(s) of the {vocabulary.label} vocabulary; repeat to match any.",
+    )
+
+
+def place_subtree(place: Place) -> Q:
+    """Cases at the place or anywhere below it (on Case)."""
+    return Q(place__path__startswith=place.path)
+
+
+def traditional_region(terms: list[Term]) -> Q:
+    """Cases at a place lying in one of the regions, or below a place that does (on Case)."""
+    paths = Place.objects.filter(traditional_region__in=terms).values_list("path", flat=True)
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(place__path__startswith=path)
+    return condition
+
+
+def name_query(text: str) -> Q:
+    """Detentions whose person is named, in any script or spelling, like `text` (on Detention).
+
+    The query is folded like the stored search text, so case, accents and tone marks do not
+    matter, and "tashi" finds a name stored only in Tibetan script through its transliteration.
+    """
+    folded = fold(text)
+    variants = PersonName.objects.filter(person=OuterRef("person_id"), search_text__contains=folded)
+    return (
+        Exists(variants) | Q(person__name__icontains=text) | Q(person__description__icontains=text)
+    )
+
+
+def case_text_query(text: str) -> Q:
+    """Cases whose reference or title matches (on Case)."""
+    return Q(reference__iexact=text.strip()) | Q(title__icontains=text.strip())
+
+
+class _SharedFilterSet(filters.FilterSet):
+    """Filters both lists offer. Subclasses say how to apply a case or detention condition."""
+
+    occurred = EdtfFilter(
+        method="filter_occurred",
+        help_text="EDTF date or range the case occurred in, e.g. 2014-03 or 2012/2014.",
+    )
+    detained = EdtfFilter(
+        method="filter_detained",
+        help_text="EDTF date or range of detention, e.g. 2014-03-06 or 2014.",
+    )
+    place = filters.ModelChoiceFilter(
+        queryset=Place.objects.all(),
+        method="filter_place",
+        help_text="Place id: the place and everything below it.",
+    )
+    region = filters.ModelMultipleChoiceFilter(
+        queryset=_terms(VocabularyKey.TRADITIONAL_REGION),
+        to_field_name="code",
+        method="filter_region",
+        help_text="Traditional region code (kham, amdo, u-tsang).",
+    )
+    state = filters.MultipleChoiceFilter(
+        choices=CaseState.choices, method="filter_state", help_text="Verification state."
+    )
+    confidentiality = filters.MultipleChoiceFilter(
+        choices=Confidentiality.choices, method="filter_confidentiality"
+    )
+    status = filters.MultipleChoiceFilter(
+        choices=DetentionStatus.choices,
+        method="filter_status",
+        help_text="Current detention status.",
+    )
+    certainty = filters.ChoiceFilter(choices=Certainty.choices, method="filter_certainty")
+    violation_type = _term_filter(VocabularyKey.VIOLATION_TYPE, "violation type")
+    charge = _term_filter(VocabularyKey.CHARGE, "charge")
+    detention_type = _term_filter(VocabularyKey.DETENTION_TYPE, "detention type")
+    ethnicity = _term_filter(VocabularyKey.ETHNICITY, "ethnicity")
+    religion = _term_filter(VocabularyKey.RELIGION, "religion")
+    occupation = _term_filter(VocabularyKey.OCCUPATION, "occupation")
+    gender = filters.MultipleChoiceFilter(
+        choices=Sex.choices, method="filter_gender", help_text="Sex / gender."
+    )
+    authority = filters.UUIDFilter(
+        method="filter_authority", help_text="Public id of the detaining authority."
+    )
+    affiliation = filters.UUIDFilter(
+        method="filter_affiliation",
+        help_text="Public id of an organization people are affiliated with.",
+    )
+    q = filters.CharFilter(
+        method="filter_text",
+        help_text="Text: case reference or title, or a person's name in any script or spelling.",
+    )
+
+    # How each kind of condition reaches the list's own model.
+    def on_case(self, queryset: QuerySet, condition: Q) -> QuerySet:
+        raise NotImplementedError
+
+    def on_detention(self, queryset: QuerySet, condition: Q) -> QuerySet:
+        raise NotImplementedError
+
+    def filter_occurred(self, queryset, name, value):
+        return self.on_case(queryset, overlapping("occurred", value)) if value else queryset
+
+    def filter_detained(self, queryset, name, value):
+        return self.on_detention(queryset, overlapping("detained_on", value)) if value else queryset
+
+    def filter_place(self, queryset, name, value):
+        return self.on_case(queryset, place_subtree(value)) if value else queryset
+
+    def filter_region(self, queryset, name, value):
+        return self.on_case(queryset, traditional_region(list(value))) if value else queryset
+
+    def filter_state(self, queryset, name, value):
+        return self.on_case(queryset, Q(state__in=value)) if value else queryset
+
+    def filter_confidentiality(self, queryset, name, value):
+        return self.on_case(queryset, Q(confidentiality__in=value)) if value else queryset
+
+    def filter_violation_type(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Case.violation_types.through.objects.filter(
+            case_id=OuterRef("pk"), term__in=value
+        )
+        return self.on_case(queryset, Exists(through))
+
+    def filter_status(self, queryset, name, value):
+        return self.on_detention(queryset, Q(status__in=value)) if value else queryset
+
+    def filter_certainty(self, queryset, name, value):
+        return self.on_detention(queryset, Q(status_certainty=value)) if value else queryset
+
+    def filter_charge(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Detention.charges.through.objects.filter(
+            detention_id=OuterRef("pk"), term__in=value
+        )
+        return self.on_detention(queryset, Exists(through))
+
+    def filter_detention_type(self, queryset, name, value):
+        return self.on_detention(queryset, Q(detention_type__in=value)) if value else queryset
+
+    def filter_ethnicity(self, queryset, name, value):
+        return self.on_detention(queryset, Q(person__ethnicity__in=value)) if value else queryset
+
+    def filter_religion(self, queryset, name, value):
+        return self.on_detention(queryset, Q(person__religion__in=value)) if value else queryset
+
+    def filter_occupation(self, queryset, name, value):
+        return self.on_detention(queryset, Q(person__occupation__in=value)) if value else queryset
+
+    def filter_gender(self, queryset, name, value):
+        return self.on_detention(queryset, Q(person__sex__in=value)) if value else queryset
+
+    def filter_authority(self, queryset, name, value):
+        return (
+            self.on_detention(queryset, Q(detaining_authority__public_id=value))
+            if value
+            else queryset
+        )
+
+    def filter_affiliation(self, queryset, name, value):
+        if not value:
+            return queryset
+        ties = Affiliation.objects.filter(
+            person=OuterRef("person_id"), organization__public_id=value
+        )
+        return self.on_detention(queryset, Exists(ties))
+
+
+class DetentionFilter(_SharedFilterSet):
+    """Filters for the prisoner list: one row per detained person."""
+
+    ordering = filters.OrderingFilter(
+        fields=(
+            ("detained_on_earliest", "detained"),
+            ("expected_release", "expected_release"),
+            ("case__reference", "case"),
+            ("id", "id"),
+        )
+    )
+
+    class Meta:
+        model = Detention
+        fields: list[str] = []
+
+    def on_case(self, queryset, condition):
+        return queryset.filter(Exists(Case.objects.filter(condition, pk=OuterRef("case_id"))))
+
+    def on_detention(self, queryset, condition):
+        return queryset.filter(condition)
+
+    def filter_text(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        in_case = Exists(Case.objects.filter(case_text_query(value), pk=OuterRef("case_id")))
+        return queryset.filter(name_query(value) | in_case)
+
+
+class CaseFilter(_SharedFilterSet):
+    ordering = filters.OrderingFilter(
+        fields=(
+            ("occurred_earliest", "occurred"),
+            ("reference", "reference"),
+            ("updated_at", "updated"),
+        )
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def on_case(self, queryset, condition):
+        return queryset.filter(condition)
+
+    def on_detention(self, queryset, condition):
+        return queryset.filter(Exists(Detention.objects.filter(condition, case_id=OuterRef("pk"))))
+
+    def filter_text(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        people = Exists(Detention.objects.filter(name_query(value), case_id=OuterRef("pk")))
+        return queryset.filter(case_text_query(value) | people)
+
+
+__all__ = ["CaseFilter", "DetentionFilter", "ValidationError"]
