@@ -12,4 +12,6 @@ class CasesConfig(AppConfig):
         from .history import on_version_created
 
         # Links every new version into the tamper-evident chain (see cases/history.py).
-        post_create_historical_record.connect(on_version_created, dispatch_uid="cases-history-chain")
+        post_create_historical_record.connect(
+            on_version_created, dispatch_uid="cases-history-chain"
+        )

@@ -21,6 +21,7 @@ import decimal
 import hashlib
 import hmac
 import json
+import operator
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -72,7 +73,9 @@ def version_content(history_row: models.Model) -> str:
     """The canonical JSON of a version as stored, m2m snapshots included."""
     data: dict[str, Any] = {}
     for model_field in history_row._meta.concrete_fields:
-        data[model_field.attname] = _canonical(model_field, getattr(history_row, model_field.attname))
+        data[model_field.attname] = _canonical(
+            model_field, getattr(history_row, model_field.attname)
+        )
     for name, accessor in m2m_snapshots(type(history_row)):
         rows = getattr(history_row, accessor).all()
         data[f"m2m:{name}"] = sorted(
@@ -115,7 +118,9 @@ def append_to_chain(history_row: models.Model, *, apps: Any = global_apps) -> No
     head.save(update_fields=["last_hash", "length"])
 
 
-def on_version_created(sender: type[models.Model], history_instance: models.Model, **kwargs: Any) -> None:
+def on_version_created(
+    sender: type[models.Model], history_instance: models.Model, **kwargs: Any
+) -> None:
     if not transaction.get_connection().in_atomic_block:
         # Every domain write runs in a transaction; one outside would risk a version without
         # its chain entry, so it gets one of its own here.
@@ -219,7 +224,10 @@ def verify_versions(report: Report) -> None:
             _iterate(versions), _iterate(entries), lambda v: v.pk, lambda e: e.history_id
         ):
             if entry is None:
-                report.add("version not chained", f"{label} #{version.pk} was written outside the application")
+                report.add(
+                    "version not chained",
+                    f"{label} #{version.pk} was written outside the application",
+                )
             elif version is None:
                 report.add("version deleted", f"{label} #{entry.history_id} (entry #{entry.seq})")
             elif not any(_mac(key, version_content(version)) == entry.content_hash for key in keys):
@@ -237,7 +245,9 @@ def _comparable(model: type[models.Model]) -> list[models.Field]:
 def _latest_versions(model: type[models.Model]) -> Iterator[models.Model]:
     """The newest version of each record, in primary-key order."""
     pk_name = model._meta.pk.attname
-    versions = model.history.model._default_manager.order_by(pk_name, "-history_date", "-history_id")
+    versions = model.history.model._default_manager.order_by(
+        pk_name, "-history_date", "-history_id"
+    )
     last_key = object()
     for version in _iterate(versions):
         key = getattr(version, pk_name)
@@ -255,11 +265,17 @@ def verify_current_rows(
         pk_name = model._meta.pk.attname
         rows = _iterate(model._default_manager.order_by(pk_name))
         for row, version in _merge(
-            rows, _latest_versions(model), lambda r: getattr(r, pk_name), lambda v: getattr(v, pk_name)
+            rows,
+            _latest_versions(model),
+            operator.attrgetter(pk_name),
+            operator.attrgetter(pk_name),
         ):
             if row is None:
                 if version.history_type != "-":
-                    report.add("row deleted outside the application", f"{model._meta.label} #{getattr(version, pk_name)}")
+                    report.add(
+                        "row deleted outside the application",
+                        f"{model._meta.label} #{getattr(version, pk_name)}",
+                    )
                 continue
             report.rows_checked += 1
             label = f"{model._meta.label} #{getattr(row, pk_name)}"
@@ -271,10 +287,13 @@ def verify_current_rows(
                 changed = sorted(
                     f.name
                     for f in fields
-                    if _canonical(f, getattr(row, f.attname)) != _canonical(f, getattr(version, f.attname))
+                    if _canonical(f, getattr(row, f.attname))
+                    != _canonical(f, getattr(version, f.attname))
                 )
                 if changed:
-                    report.add("row changed outside the application", f"{label}: {', '.join(changed)}")
+                    report.add(
+                        "row changed outside the application", f"{label}: {', '.join(changed)}"
+                    )
 
 
 def verify() -> Report:

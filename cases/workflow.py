@@ -41,10 +41,23 @@ class Step:
 STEPS: dict[str, Step] = {
     step.action.value: step
     for step in (
-        Step(Transition.SUBMIT, frozenset({S.DRAFT}), S.SUBMITTED, frozenset({Role.MONITOR, Role.REVIEWER})),
+        Step(
+            Transition.SUBMIT,
+            frozenset({S.DRAFT}),
+            S.SUBMITTED,
+            frozenset({Role.MONITOR, Role.REVIEWER}),
+        ),
         Step(Transition.VERIFY, frozenset({S.SUBMITTED}), S.VERIFIED, frozenset({Role.REVIEWER})),
-        Step(Transition.RETURN, frozenset({S.SUBMITTED}), S.DRAFT, frozenset({Role.REVIEWER}), True),
-        Step(Transition.REJECT, frozenset({S.SUBMITTED}), S.REJECTED, frozenset({Role.REVIEWER}), True),
+        Step(
+            Transition.RETURN, frozenset({S.SUBMITTED}), S.DRAFT, frozenset({Role.REVIEWER}), True
+        ),
+        Step(
+            Transition.REJECT,
+            frozenset({S.SUBMITTED}),
+            S.REJECTED,
+            frozenset({Role.REVIEWER}),
+            True,
+        ),
         Step(
             Transition.DISPUTE,
             frozenset({S.VERIFIED}),
@@ -52,7 +65,12 @@ STEPS: dict[str, Step] = {
             frozenset({Role.MONITOR, Role.REVIEWER}),
             True,
         ),
-        Step(Transition.RESUBMIT, frozenset({S.DISPUTED}), S.SUBMITTED, frozenset({Role.MONITOR, Role.REVIEWER})),
+        Step(
+            Transition.RESUBMIT,
+            frozenset({S.DISPUTED}),
+            S.SUBMITTED,
+            frozenset({Role.MONITOR, Role.REVIEWER}),
+        ),
         Step(Transition.REOPEN, frozenset({S.REJECTED}), S.DRAFT, frozenset({Role.REVIEWER})),
     )
 }
@@ -82,7 +100,9 @@ def _upstream_root(source: Source, known: dict[int, Source]) -> int:
     current = source
     while current.repeats_id is not None and current.repeats_id not in seen:
         seen.add(current.repeats_id)
-        upstream = known.get(current.repeats_id) or Source.objects.filter(pk=current.repeats_id).first()
+        upstream = (
+            known.get(current.repeats_id) or Source.objects.filter(pk=current.repeats_id).first()
+        )
         if upstream is None:
             break
         known[upstream.pk] = upstream
@@ -122,7 +142,8 @@ def corroboration_problem(case: Case) -> str | None:
     rule = settings.CASEBOOK_CORROBORATION
     citations = Citation.objects.filter(case_citations(case)).select_related("source")
     strong = citations.filter(
-        source__reliability__in=rule["strong_reliability"], credibility__in=rule["strong_credibility"]
+        source__reliability__in=rule["strong_reliability"],
+        credibility__in=rule["strong_credibility"],
     )
     if strong.exists():
         return None
@@ -151,10 +172,16 @@ def check(user: Any, case: Case, action: str, comment: str = "", *, guards: bool
     """
     step = STEPS.get(action)
     if step is None:
-        raise TransitionRefused("unknown", _("“%(action)s” is not a workflow step.") % {"action": action})
+        raise TransitionRefused(
+            "unknown", _("“%(action)s” is not a workflow step.") % {"action": action}
+        )
     if not user.has_role(*step.roles):
         roles = ", ".join(sorted(str(role.label) for role in step.roles))
-        raise TransitionRefused("role", _("Only a %(roles)s may %(action)s a case.") % {"roles": roles, "action": step.action.label})
+        raise TransitionRefused(
+            "role",
+            _("Only a %(roles)s may %(action)s a case.")
+            % {"roles": roles, "action": step.action.label},
+        )
     if case.state not in step.sources:
         raise TransitionRefused(
             "state",
@@ -162,12 +189,18 @@ def check(user: Any, case: Case, action: str, comment: str = "", *, guards: bool
             % {"state": case.get_state_display(), "action": _past(step.action)},
         )
     if step.comment_required and not comment.strip():
-        raise TransitionRefused("comment", _("Say why: a comment is required to %(action)s.") % {"action": step.action.label})
+        raise TransitionRefused(
+            "comment",
+            _("Say why: a comment is required to %(action)s.") % {"action": step.action.label},
+        )
     if guards and step.action == Transition.VERIFY:
         if case.facts_changed_by_id is not None and case.facts_changed_by_id == user.pk:
             raise TransitionRefused(
                 "four-eyes",
-                _("Four eyes: you made the last change to this case's facts, so another reviewer must verify it."),
+                _(
+                    "Four eyes: you made the last change to this case's facts, "
+                    "so another reviewer must verify it."
+                ),
             )
         problem = corroboration_problem(case)
         if problem:

@@ -29,14 +29,17 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.skipif(not BROKER_URL, reason="CASEBOOK_TEST_BROKER_URL is not set"),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker must share the database"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the worker must share the database"
+    ),
 ]
 
 
 def database_url() -> str:
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{db['USER']}{password}@{host}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -51,14 +54,29 @@ def worker_queue():
         "SECURE_SSL_REDIRECT": "0",
     }
     worker = subprocess.Popen(  # noqa: S603 - our own worker with fixed arguments
-        [sys.executable, "-m", "celery", "-A", "casebook", "worker", "--pool", "solo", "-Q", queue, "--loglevel", "INFO"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "casebook",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "INFO",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
+    saved = {
+        key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")
+    }
     app.conf.update(task_always_eager=False, broker_url=BROKER_URL, task_default_queue=queue)
     try:
         yield worker

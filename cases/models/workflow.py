@@ -42,7 +42,9 @@ class CaseTransition(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("case transition")
         constraints = [
-            models.CheckConstraint(condition=~Q(from_state=models.F("to_state")), name="transition_changes_state"),
+            models.CheckConstraint(
+                condition=~Q(from_state=models.F("to_state")), name="transition_changes_state"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -53,7 +55,9 @@ class AccessGrant(models.Model):
     """Lets one user see one restricted case. Revoking keeps the record: who had access, when."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="grants")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_grants"
+    )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -85,7 +89,9 @@ class CaseWatch(models.Model):
     """A user who wants to hear when a verified case is disputed."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="watches")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -98,7 +104,9 @@ class CaseWatch(models.Model):
 class Notification(models.Model):
     """An in-app message; the same text goes out by e-mail."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
     transition = models.ForeignKey(CaseTransition, on_delete=models.CASCADE, related_name="+")
     message = models.CharField(_("message"), max_length=500)
@@ -109,7 +117,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             # A retried task must not notify twice.
-            models.UniqueConstraint(fields=["user", "transition"], name="notification_once_per_transition"),
+            models.UniqueConstraint(
+                fields=["user", "transition"], name="notification_once_per_transition"
+            ),
         ]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
 
@@ -124,7 +134,9 @@ class StaleEdit(models.Model):
     the current version, and it stays here until the user has dealt with it.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stale_edits")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stale_edits"
+    )
     record_type = models.CharField(max_length=100)
     record_id = models.PositiveBigIntegerField()
     base_version = models.PositiveIntegerField()
@@ -149,7 +161,9 @@ class HistoryChainHead(models.Model):
     length = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="history_chain_head_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="history_chain_head_singleton")
+        ]
 
     def __str__(self) -> str:
         return f"{self.length} entries, head {self.last_hash[:12]}"
@@ -174,7 +188,9 @@ class HistoryChainEntry(models.Model):
     class Meta:
         ordering = ["seq"]
         constraints = [
-            models.UniqueConstraint(fields=["history_model", "history_id"], name="one_chain_entry_per_version"),
+            models.UniqueConstraint(
+                fields=["history_model", "history_id"], name="one_chain_entry_per_version"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -50,7 +50,9 @@ def save_validated(
     anything reaches the database.
     """
     instance.full_clean(exclude=list(exclude_validation) or None)
-    if not instance._state.adding and any(f.name == "version" for f in instance._meta.concrete_fields):
+    if not instance._state.adding and any(
+        f.name == "version" for f in instance._meta.concrete_fields
+    ):
         _claim_next_version(instance)
     # django-simple-history reads the author of the historical record from this attribute.
     instance._history_user = acting_user

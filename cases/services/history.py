@@ -39,7 +39,10 @@ def record_restore(*, acting_user: Any, instance: Any, history_id: int) -> Any:
         raise ValidationError(_("That version does not belong to this record."))
     changes = _as_field_names(instance, restorable_changes(instance, version))
     if isinstance(instance, Case):
-        return case_update(acting_user=acting_user, case=instance, changes=changes)
+        snapshot = [row.term for row in version.violation_types.select_related("term")]
+        return case_update(
+            acting_user=acting_user, case=instance, changes=changes, violation_types=snapshot
+        )
     if isinstance(instance, Detention):
         return detention_update(acting_user=acting_user, detention=instance, changes=changes)
     if isinstance(instance, Person):
@@ -57,7 +60,9 @@ def _as_field_names(instance: Any, changes: dict[str, Any]) -> dict[str, Any]:
     return {by_attname.get(name, name): value for name, value in changes.items()}
 
 
-def stale_edit_keep(*, acting_user: Any, record: Any, base_version: int, data: dict[str, Any]) -> StaleEdit:
+def stale_edit_keep(
+    *, acting_user: Any, record: Any, base_version: int, data: dict[str, Any]
+) -> StaleEdit:
     """Keep the input of a save refused by optimistic locking, so no word of it is lost."""
     return StaleEdit.objects.create(
         user=acting_user,

@@ -61,14 +61,17 @@ def notify_transition(transition: CaseTransition) -> int:
     for user in recipients_of(transition):
         try:
             with transaction.atomic():
-                Notification.objects.create(user=user, case=transition.case, transition=transition, message=message)
+                Notification.objects.create(
+                    user=user, case=transition.case, transition=transition, message=message
+                )
         except IntegrityError:
             continue  # already notified by an earlier run of this task
         if user.email:
             # The e-mail names the case by reference only: mail leaves the building.
             send_mail(
                 subject=message,
-                message=_("Open Casebook to see case %(reference)s.") % {"reference": transition.case.reference},
+                message=_("Open Casebook to see case %(reference)s.")
+                % {"reference": transition.case.reference},
                 from_email=None,
                 recipient_list=[user.email],
             )

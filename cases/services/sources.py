@@ -1,11 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-
-from collections.abc import Mapping
-
 from django.db.models import Q
 
 from ..models import Case, Citation, Source, Term

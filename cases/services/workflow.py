@@ -12,12 +12,27 @@ from django.utils.translation import gettext as _
 from casebook.accounts.roles import Role
 
 from .. import workflow
-from ..models import AccessGrant, Case, CaseState, CaseTransition, CaseWatch, Confidentiality, Transition
+from ..models import (
+    AccessGrant,
+    Case,
+    CaseState,
+    CaseTransition,
+    CaseWatch,
+    Confidentiality,
+    Transition,
+)
 
 
-def _record(case: Case, *, action: str, from_state: str, acting_user: Any, comment: str) -> CaseTransition:
+def _record(
+    case: Case, *, action: str, from_state: str, acting_user: Any, comment: str
+) -> CaseTransition:
     transition = CaseTransition(
-        case=case, action=action, from_state=from_state, to_state=case.state, user=acting_user, comment=comment
+        case=case,
+        action=action,
+        from_state=from_state,
+        to_state=case.state,
+        user=acting_user,
+        comment=comment,
     )
     transition._history_user = acting_user
     transition.save()
@@ -38,7 +53,9 @@ def _locked(case: Case) -> Case:
 
 
 @transaction.atomic
-def case_transition(*, acting_user: Any, case: Case, action: str, comment: str = "") -> CaseTransition:
+def case_transition(
+    *, acting_user: Any, case: Case, action: str, comment: str = ""
+) -> CaseTransition:
     """Take a workflow step: check role, state, comment and guards, move the case, record it.
 
     `case` must come from visible_cases(acting_user). Raises workflow.TransitionRefused naming
@@ -53,7 +70,13 @@ def case_transition(*, acting_user: Any, case: Case, action: str, comment: str =
     if step.action in {Transition.SUBMIT, Transition.DISPUTE, Transition.RESUBMIT} and acting_user:
         CaseWatch.objects.get_or_create(case=current, user=acting_user)
     case.state = current.state
-    return _record(current, action=step.action, from_state=from_state, acting_user=acting_user, comment=comment.strip())
+    return _record(
+        current,
+        action=step.action,
+        from_state=from_state,
+        acting_user=acting_user,
+        comment=comment.strip(),
+    )
 
 
 def mark_facts_changed(case: Case, acting_user: Any) -> str:
@@ -102,7 +125,9 @@ def access_grant(*, acting_user: Any, case: Case, user: Any, reason: str = "") -
     if acting_user is None or not acting_user.has_role(Role.ADMINISTRATOR):
         raise PermissionDenied("Only administrators grant access to restricted cases.")
     if case.confidentiality != Confidentiality.RESTRICTED:
-        raise ValidationError({"case": "Only restricted cases need a grant; this one is not restricted."})
+        raise ValidationError(
+            {"case": "Only restricted cases need a grant; this one is not restricted."}
+        )
     existing = AccessGrant.objects.filter(case=case, user=user, revoked_at__isnull=True).first()
     if existing:
         return existing

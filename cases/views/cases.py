@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -21,7 +21,9 @@ from django.views.decorators.http import require_safe
 from casebook.accounts.roles import Role
 
 from ..models import Case, Detention, Place, PlaceName
-from ..queries import case_detail_for, case_list_for
+from ..queries import case_list_for
+from .case_page import render_case_page
+from .common import case_page_case_or_404
 
 CASES_PER_PAGE = 50
 HIERARCHY_SEPARATOR = " › "
@@ -117,16 +119,5 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        case = case_detail_for(request.user, reference)
-    except Case.DoesNotExist:
-        # The same answer for a hidden case and a missing one; never echo what was asked for.
-        raise Http404(_("No case found.")) from None
-    context = {
-        "case": case,
-        "place_names": place_names_in_scripts(case.place),
-        "detentions": list(case.detentions.all()),
-        "case_citations": list(case.citations.all()),
-        "interventions": list(case.interventions.all()),
-    }
-    return render(request, "cases/case_detail.html", context)
+    case = case_page_case_or_404(request.user, reference)
+    return render_case_page(request, case)

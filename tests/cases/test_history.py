@@ -1,4 +1,4 @@
-"""No lost work: every version kept and chained, stale saves refused, earlier versions restorable."""
+"""No lost work: every version kept and chained, stale saves refused, old versions restorable."""
 
 import threading
 from io import StringIO
@@ -48,22 +48,34 @@ class TestTamperEvidence:
 
     def test_altered_version_is_reported(self, demo_case):
         version = demo_case.history.earliest()
-        raw("UPDATE cases_historicalcase SET title = %s WHERE history_id = %s", ["Edited", version.history_id])
+        raw(
+            "UPDATE cases_historicalcase SET title = %s WHERE history_id = %s",
+            ["Edited", version.history_id],
+        )
         ok, output = verify_history()
         assert not ok
         assert "version altered" in output
 
     def test_rewriting_a_version_and_its_hash_without_the_key_is_reported(self, demo_case):
         entry = HistoryChainEntry.objects.filter(history_model="cases.historicalcase").first()
-        raw("UPDATE cases_historicalcase SET title = %s WHERE history_id = %s", ["Edited", entry.history_id])
-        raw("UPDATE cases_historychainentry SET content_hash = %s WHERE seq = %s", ["0" * 64, entry.seq])
+        raw(
+            "UPDATE cases_historicalcase SET title = %s WHERE history_id = %s",
+            ["Edited", entry.history_id],
+        )
+        raw(
+            "UPDATE cases_historychainentry SET content_hash = %s WHERE seq = %s",
+            ["0" * 64, entry.seq],
+        )
         ok, output = verify_history()
         assert not ok
         assert "chain entry altered" in output
 
     def test_deleted_version_is_reported(self, demo_case):
         version = demo_case.history.earliest()
-        raw("DELETE FROM cases_historicalcase_violation_types WHERE history_id = %s", [version.history_id])
+        raw(
+            "DELETE FROM cases_historicalcase_violation_types WHERE history_id = %s",
+            [version.history_id],
+        )
         raw("DELETE FROM cases_historicalcase WHERE history_id = %s", [version.history_id])
         ok, output = verify_history()
         assert not ok
@@ -78,8 +90,8 @@ class TestTamperEvidence:
 
     def test_row_inserted_by_sql_is_reported(self, demo_case):
         raw(
-            "INSERT INTO cases_person (public_id, name, description, identity_withheld, is_group, head_count,"
-            " sex, birth_date, created_at, updated_at, version) VALUES"
+            "INSERT INTO cases_person (public_id, name, description, identity_withheld, is_group,"
+            " head_count, sex, birth_date, created_at, updated_at, version) VALUES"
             " ('0b9e2f3c7d4a4d0c9a1b2c3d4e5f6a7b', 'Ghost', '', false, false, 1, 'unknown', '',"
             " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
         )
@@ -103,7 +115,11 @@ class TestTamperEvidence:
 class TestRestore:
     def test_restoring_an_earlier_version_is_itself_a_new_version(self, monitor):
         case = CaseFactory(title="Arrest of five Tibetans", summary="First account")
-        case_update(acting_user=monitor, case=case, changes={"title": "Arrest of six Tibetans", "summary": ""})
+        case_update(
+            acting_user=monitor,
+            case=case,
+            changes={"title": "Arrest of six Tibetans", "summary": ""},
+        )
         first = case.history.earliest()
         record_restore(acting_user=monitor, instance=case, history_id=first.history_id)
         case.refresh_from_db()
@@ -119,8 +135,16 @@ class TestRestore:
         from cases.services.detentions import detention_update
 
         detention = DetentionFactory(detained_on="2014-03-06", authority_description="Police")
-        detention_update(acting_user=monitor, detention=detention, changes={"detained_on": "2014-04", "authority_description": ""})
-        record_restore(acting_user=monitor, instance=detention, history_id=detention.history.earliest().history_id)
+        detention_update(
+            acting_user=monitor,
+            detention=detention,
+            changes={"detained_on": "2014-04", "authority_description": ""},
+        )
+        record_restore(
+            acting_user=monitor,
+            instance=detention,
+            history_id=detention.history.earliest().history_id,
+        )
         detention.refresh_from_db()
         assert (detention.detained_on, detention.authority_description) == ("2014-03-06", "Police")
 
@@ -129,12 +153,16 @@ class TestRestore:
 
         one, other = CaseFactory(), CaseFactory()
         with pytest.raises(ValidationError):
-            record_restore(acting_user=monitor, instance=one, history_id=other.history.earliest().history_id)
+            record_restore(
+                acting_user=monitor, instance=one, history_id=other.history.earliest().history_id
+            )
 
     def test_sensitive_fields_are_restored_too(self, monitor):
         person = PersonFactory(contact_details="Phone 1")
         person_update(acting_user=monitor, person=person, changes={"contact_details": "Phone 2"})
-        record_restore(acting_user=monitor, instance=person, history_id=person.history.earliest().history_id)
+        record_restore(
+            acting_user=monitor, instance=person, history_id=person.history.earliest().history_id
+        )
         assert Person.objects.get(pk=person.pk).contact_details == "Phone 1"
 
 
@@ -143,9 +171,13 @@ class TestOptimisticLocking:
         case = CaseFactory(title="Original")
         first_form = Case.objects.get(pk=case.pk)
         second_form = Case.objects.get(pk=case.pk)
-        case_update(acting_user=monitor, case=first_form, changes={"title": "First monitor's title"})
+        case_update(
+            acting_user=monitor, case=first_form, changes={"title": "First monitor's title"}
+        )
         with pytest.raises(EditConflict) as conflict:
-            case_update(acting_user=monitor2, case=second_form, changes={"title": "Second monitor's title"})
+            case_update(
+                acting_user=monitor2, case=second_form, changes={"title": "Second monitor's title"}
+            )
         assert conflict.value.current.title == "First monitor's title"
         assert conflict.value.expected_version == 1
         case.refresh_from_db()
@@ -159,7 +191,10 @@ class TestOptimisticLocking:
             case_update(acting_user=monitor2, case=stale, changes={"title": "Second"})
         except EditConflict as conflict:
             stale_edit_keep(
-                acting_user=monitor2, record=conflict.current, base_version=1, data={"title": "Second"}
+                acting_user=monitor2,
+                record=conflict.current,
+                base_version=1,
+                data={"title": "Second"},
             )
         kept = StaleEdit.objects.get(user=monitor2)
         assert kept.data == {"title": "Second"}
@@ -192,7 +227,9 @@ def test_two_sessions_saving_at_once_one_wins_and_nothing_is_lost(monitor, monit
                 case_update(acting_user=user, case=loaded, changes={"title": title})
                 results[title] = "saved"
             except EditConflict as conflict:
-                stale_edit_keep(acting_user=user, record=conflict.current, base_version=1, data={"title": title})
+                stale_edit_keep(
+                    acting_user=user, record=conflict.current, base_version=1, data={"title": title}
+                )
                 results[title] = "conflict"
         finally:
             connections.close_all()
@@ -214,3 +251,19 @@ def test_two_sessions_saving_at_once_one_wins_and_nothing_is_lost(monitor, monit
     assert case.version == 2
     assert StaleEdit.objects.get().data == {"title": loser}
     assert verify().ok
+
+
+def test_restoring_brings_back_the_violation_types(monitor):
+    from cases.models import VocabularyKey
+
+    from ..factories import term
+
+    arbitrary = term(VocabularyKey.VIOLATION_TYPE, "arbitrary-detention")
+    torture = term(VocabularyKey.VIOLATION_TYPE, "torture")
+    case = CaseFactory(violation_types=[arbitrary])
+    original = case.history.latest()
+    case_update(acting_user=monitor, case=case, changes={}, violation_types=[torture])
+    assert set(case.violation_types.all()) == {torture}
+
+    record_restore(acting_user=monitor, instance=case, history_id=original.history_id)
+    assert set(Case.objects.get(pk=case.pk).violation_types.all()) == {arbitrary}

@@ -30,7 +30,18 @@ pytestmark = pytest.mark.django_db
 STATES = list(CaseState.values)
 LEVELS = list(Confidentiality.values)
 ROLES = ["monitor", "other monitor", "reviewer", "advocate", "administrator", "outsider"]
-ACTIONS = ["view", "edit", "submit", "verify", "return", "reject", "dispute", "resubmit", "reopen", "grant"]
+ACTIONS = [
+    "view",
+    "edit",
+    "submit",
+    "verify",
+    "return",
+    "reject",
+    "dispute",
+    "resubmit",
+    "reopen",
+    "grant",
+]
 EDITORS = {"monitor", "other monitor", "reviewer"}
 
 
@@ -99,7 +110,9 @@ def test_permission_matrix(cast, level, state):
 def test_a_grant_opens_a_restricted_case_to_one_user(cast):
     case = corroborated_case(confidentiality=Confidentiality.RESTRICTED, state=CaseState.SUBMITTED)
     reviewer, other = cast["reviewer"], UserFactory(roles=[Role.REVIEWER])
-    grant = access_grant(acting_user=cast["administrator"], case=case, user=reviewer, reason="lead researcher")
+    grant = access_grant(
+        acting_user=cast["administrator"], case=case, user=reviewer, reason="lead researcher"
+    )
     assert may(reviewer, "view", case) and may(reviewer, "verify", case)
     assert not may(other, "view", case)
     assert grant.history.first().history_user == cast["administrator"]
@@ -133,7 +146,9 @@ def test_advocate_with_a_grant_sees_the_restricted_case_once_verified(cast):
 class TestGuards:
     def test_reviewer_cannot_verify_own_edit(self, cast):
         case = corroborated_case(state=CaseState.SUBMITTED)
-        case_update(acting_user=cast["reviewer"], case=case, changes={"summary": "Two were released."})
+        case_update(
+            acting_user=cast["reviewer"], case=case, changes={"summary": "Two were released."}
+        )
         with pytest.raises(workflow.TransitionRefused) as refusal:
             case_transition(acting_user=cast["reviewer"], case=case, action="verify")
         assert refusal.value.rule == "four-eyes"
@@ -148,13 +163,19 @@ class TestGuards:
         detention = DetentionFactory(case=corroborated_case(state=CaseState.SUBMITTED))
         from cases.services.detentions import detention_update
 
-        detention_update(acting_user=cast["reviewer"], detention=detention, changes={"alleged_reason": "A photo"})
+        detention_update(
+            acting_user=cast["reviewer"], detention=detention, changes={"alleged_reason": "A photo"}
+        )
         with pytest.raises(workflow.TransitionRefused, match="Four eyes"):
             case_transition(acting_user=cast["reviewer"], case=detention.case, action="verify")
 
     def test_single_ordinary_source_is_not_enough(self, cast):
         case = CaseFactory(state=CaseState.SUBMITTED)
-        cite(SourceFactory(reliability=Reliability.C), case=case, credibility=Credibility.PROBABLY_TRUE)
+        cite(
+            SourceFactory(reliability=Reliability.C),
+            case=case,
+            credibility=Credibility.PROBABLY_TRUE,
+        )
         with pytest.raises(workflow.TransitionRefused) as refusal:
             case_transition(acting_user=cast["reviewer"], case=case, action="verify")
         assert refusal.value.rule == "corroboration"
@@ -205,17 +226,27 @@ class TestGuards:
 
     def test_reliable_source_weakly_cited_is_not_enough(self, cast):
         case = CaseFactory(state=CaseState.SUBMITTED)
-        cite(SourceFactory(reliability=Reliability.A), case=case, credibility=Credibility.POSSIBLY_TRUE)
+        cite(
+            SourceFactory(reliability=Reliability.A),
+            case=case,
+            credibility=Credibility.POSSIBLY_TRUE,
+        )
         with pytest.raises(workflow.TransitionRefused, match="Corroboration"):
             case_transition(acting_user=cast["reviewer"], case=case, action="verify")
 
     def test_the_threshold_is_a_setting(self, cast, settings):
-        settings.CASEBOOK_CORROBORATION = {**settings.CASEBOOK_CORROBORATION, "min_independent_sources": 3}
+        settings.CASEBOOK_CORROBORATION = {
+            **settings.CASEBOOK_CORROBORATION,
+            "min_independent_sources": 3,
+        }
         case = corroborated_case(state=CaseState.SUBMITTED)
         with pytest.raises(workflow.TransitionRefused, match="needs 3 independent"):
             case_transition(acting_user=cast["reviewer"], case=case, action="verify")
 
-    @pytest.mark.parametrize(("action", "state"), [("return", "submitted"), ("reject", "submitted"), ("dispute", "verified")])
+    @pytest.mark.parametrize(
+        ("action", "state"),
+        [("return", "submitted"), ("reject", "submitted"), ("dispute", "verified")],
+    )
     def test_a_comment_is_required(self, cast, action, state):
         case = corroborated_case(state=state)
         with pytest.raises(workflow.TransitionRefused) as refusal:
@@ -238,11 +269,17 @@ class TestGuards:
 class TestEditAfterVerification:
     def test_editing_a_verified_case_sends_it_back_to_review(self, cast):
         case = corroborated_case(state=CaseState.VERIFIED)
-        case_update(acting_user=cast["monitor"], case=case, changes={"title": "Arrest of six Tibetans"})
+        case_update(
+            acting_user=cast["monitor"], case=case, changes={"title": "Arrest of six Tibetans"}
+        )
         case.refresh_from_db()
         assert case.state == CaseState.SUBMITTED
         step = CaseTransition.objects.get(case=case)
-        assert (step.action, step.from_state, step.to_state) == (Transition.EDITED_AFTER_VERIFICATION, "verified", "submitted")
+        assert (step.action, step.from_state, step.to_state) == (
+            Transition.EDITED_AFTER_VERIFICATION,
+            "verified",
+            "submitted",
+        )
         assert case not in visible_cases(cast["advocate"])
 
     def test_a_new_citation_on_a_verified_case_sends_it_back(self, cast):
@@ -260,7 +297,9 @@ class TestEditAfterVerification:
 
 
 class TestNotifications:
-    def test_reviewers_hear_of_a_submission_once_it_commits(self, cast, django_capture_on_commit_callbacks):
+    def test_reviewers_hear_of_a_submission_once_it_commits(
+        self, cast, django_capture_on_commit_callbacks
+    ):
         case = corroborated_case(state=CaseState.DRAFT)
         cast["reviewer"].email = "reviewer@example.org"
         cast["reviewer"].save()
@@ -275,10 +314,13 @@ class TestNotifications:
 
     def test_a_rolled_back_step_sends_nothing(self, cast, django_capture_on_commit_callbacks):
         case = corroborated_case(state=CaseState.DRAFT)
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            with pytest.raises(RuntimeError), transaction.atomic():
-                case_transition(acting_user=cast["monitor"], case=case, action="submit")
-                raise RuntimeError("the request failed after the step")
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+        ):
+            case_transition(acting_user=cast["monitor"], case=case, action="submit")
+            raise RuntimeError("the request failed after the step")
         assert callbacks == []
         assert not Notification.objects.exists()
         assert mail.outbox == []
@@ -288,7 +330,9 @@ class TestNotifications:
     def test_the_monitor_hears_of_a_return(self, cast, django_capture_on_commit_callbacks):
         case = corroborated_case(state=CaseState.SUBMITTED, assigned_monitor=cast["monitor"])
         with django_capture_on_commit_callbacks(execute=True):
-            case_transition(acting_user=cast["reviewer"], case=case, action="return", comment="Which county?")
+            case_transition(
+                acting_user=cast["reviewer"], case=case, action="return", comment="Which county?"
+            )
         assert Notification.objects.filter(user=cast["monitor"]).count() == 1
 
     def test_watchers_hear_of_a_dispute(self, cast, django_capture_on_commit_callbacks):
@@ -297,7 +341,12 @@ class TestNotifications:
         case = corroborated_case(state=CaseState.VERIFIED)
         case_watch(acting_user=cast["other monitor"], case=case)
         with django_capture_on_commit_callbacks(execute=True):
-            case_transition(acting_user=cast["reviewer"], case=case, action="dispute", comment="Release reported")
+            case_transition(
+                acting_user=cast["reviewer"],
+                case=case,
+                action="dispute",
+                comment="Release reported",
+            )
         assert Notification.objects.filter(user=cast["other monitor"]).exists()
 
     def test_nobody_hears_of_a_case_they_cannot_see(self, cast, django_capture_on_commit_callbacks):
@@ -338,7 +387,9 @@ def test_the_demo_story(settings, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case_transition(acting_user=users["monitor"], case=case, action="submit")
         assert case not in visible_cases(advocate)
-        case_transition(acting_user=users["reviewer"], case=case, action="return", comment="One source only")
+        case_transition(
+            acting_user=users["reviewer"], case=case, action="return", comment="One source only"
+        )
         second = source_create(
             acting_user=users["monitor"],
             kind=term(VocabularyKey.SOURCE_KIND, "ngo-report"),
@@ -354,4 +405,3 @@ def test_the_demo_story(settings, django_capture_on_commit_callbacks):
     assert case in visible_cases(advocate)
     assert [t.action for t in case.transitions.all()] == ["submit", "return", "submit", "verify"]
     assert Notification.objects.filter(user=users["monitor"]).count() == 2  # returned, verified
-

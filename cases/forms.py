@@ -1,0 +1,133 @@
+"""Forms of the case pages. They read and validate input; the services in cases.services write.
+
+A form never saves: views hand `cleaned_data` to a service (`case_update`, `case_transition`),
+which validates again, locks and records the version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Model, Q
+from django.utils.translation import gettext_lazy as _
+
+from casebook.accounts.roles import Role
+
+from .models import Case, Place
+
+# The facts of a case a monitor may change through the edit form, in the order shown.
+CASE_EDIT_FIELDS = (
+    "title",
+    "summary",
+    "narrative",
+    "occurred",
+    "occurred_inferred",
+    "place",
+    "violation_types",
+    "confidentiality",
+    "assigned_monitor",
+)
+# Everything but the many-to-many field goes to case_update as `changes`.
+CASE_SCALAR_FIELDS = tuple(name for name in CASE_EDIT_FIELDS if name != "violation_types")
+COMMENT_MAX_LENGTH = 5000
+
+
+def _one_newline_style(text: str) -> str:
+    """Browsers send textarea lines ending in CRLF; stored text uses LF. Without this an
+    untouched narrative would count as changed, make a new version and trip four eyes."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class PlaceChoiceField(forms.ModelChoiceField):
+    """Places labelled with their hierarchy ("Sog County › Nagchu › … › China")."""
+
+    def __init__(self, *args: Any, labels: dict[int, str] | None = None, **kwargs: Any) -> None:
+        self.labels = labels or {}
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Place) -> str:
+        return self.labels.get(obj.pk, obj.name)
+
+
+class CaseEditForm(forms.ModelForm):
+    """The editable facts of a case, plus the version the form was loaded from.
+
+    Bind it to a copy of the case (`copy.copy(case)`): ModelForm validation writes the typed
+    values onto its instance, and the service must compare them with the stored ones.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta:
+        model = Case
+        fields = CASE_EDIT_FIELDS
+        field_classes = {"place": PlaceChoiceField}
+        widgets = {
+            "title": forms.TextInput(attrs={"autocomplete": "off"}),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "narrative": forms.Textarea(attrs={"rows": 12}),
+            "occurred": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "violation_types": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "version" not in self.initial and self.instance.pk:
+            self.initial["version"] = self.instance.version
+        self.fields["occurred"].widget.attrs["aria-describedby"] = "occurred-help"
+        self._limit_place_choices()
+        self._limit_monitor_choices()
+
+    def _limit_place_choices(self) -> None:
+        from .views.cases import place_hierarchy_labels
+
+        field = self.fields["place"]
+        places = list(Place.objects.order_by("path"))
+        field.labels = place_hierarchy_labels(places)
+        field.queryset = Place.objects.order_by("path")
+
+    def _limit_monitor_choices(self) -> None:
+        # Monitors and reviewers enter cases; keep whoever is assigned now even if their role
+        # has since changed, so opening and saving the form never drops the assignment.
+        users = get_user_model().objects.filter(
+            Q(is_active=True, groups__name__in=[Role.MONITOR.value, Role.REVIEWER.value])
+            | Q(pk=self.instance.assigned_monitor_id)
+        )
+        self.fields["assigned_monitor"].queryset = users.distinct().order_by("username")
+
+    def clean_summary(self) -> str:
+        return _one_newline_style(self.cleaned_data["summary"])
+
+    def clean_narrative(self) -> str:
+        return _one_newline_style(self.cleaned_data["narrative"])
+
+    def changes(self) -> dict[str, Any]:
+        """The scalar facts as `case_update(changes=...)` takes them."""
+        return {name: self.cleaned_data[name] for name in CASE_SCALAR_FIELDS}
+
+    def submitted_data(self) -> dict[str, Any]:
+        """What the user typed, as JSON (related records by id), for stale_edit_keep."""
+        data: dict[str, Any] = {}
+        for name in CASE_EDIT_FIELDS:
+            value = self.cleaned_data.get(name)
+            if isinstance(value, Model):
+                value = value.pk
+            elif name == "violation_types":
+                value = sorted(term.pk for term in value or [])
+            data[name] = value
+        return data
+
+
+class TransitionForm(forms.Form):
+    """One workflow step from the case page. Whether a comment is required is the state
+    machine's rule (cases.workflow.check), so it is not repeated here."""
+
+    action = forms.CharField(max_length=20)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea
+    )
+
+    def clean_comment(self) -> str:
+        return _one_newline_style(self.cleaned_data["comment"]).strip()

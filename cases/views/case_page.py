@@ -1,0 +1,129 @@
+"""The case page with its verification panel, shared by the page itself and by the workflow
+view that re-renders it when a step is refused.
+
+Everything here costs a fixed number of queries, however long the case's history: the
+transitions come in one query with their users, the steps on offer from cases.workflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .. import workflow
+from ..models import Case, CaseState, CaseWatch
+from ..permissions import may
+
+STATE_EXPLANATIONS = {
+    CaseState.DRAFT: _("Being written. Nobody has reviewed it yet."),
+    CaseState.SUBMITTED: _("Waiting for a reviewer to verify it, return it or reject it."),
+    CaseState.VERIFIED: _("Checked by a reviewer. Advocates can see it and it can be exported."),
+    CaseState.DISPUTED: _("Verified once, now disputed. It must be resubmitted for review."),
+    CaseState.REJECTED: _("Rejected by a reviewer. A reviewer can reopen it as a draft."),
+}
+
+
+# What the comment box of each step asks for.
+COMMENT_PROMPTS = {
+    "submit": _("Note for the reviewer"),
+    "verify": _("Note on the verification"),
+    "return": _("What must the monitor check or add?"),
+    "reject": _("Why reject it?"),
+    "dispute": _("What is disputed, and says who?"),
+    "resubmit": _("What changed since the dispute?"),
+    "reopen": _("Why reopen it?"),
+}
+
+
+@dataclass(frozen=True)
+class StepOffer:
+    """A step shown on the case page: a button with a comment box, or the reason it is not."""
+
+    action: str
+    label: str
+    comment_required: bool
+    refused_because: str | None
+    comment: str = ""
+    error: str = ""
+
+    @property
+    def prompt(self) -> str:
+        return str(COMMENT_PROMPTS.get(self.action, _("Comment")))
+
+    @property
+    def is_primary(self) -> bool:
+        return self.action in {"submit", "verify", "resubmit"}
+
+    @property
+    def is_danger(self) -> bool:
+        return self.action in {"reject", "dispute"}
+
+
+def step_offers(
+    user: Any, case: Case, *, refused_action: str = "", refusal: str = "", typed_comment: str = ""
+) -> list[StepOffer]:
+    """The steps `user` may take from the case's state (cases.workflow.offers), each with the
+    comment the user typed when that very step was just refused, so no word is lost."""
+    found = []
+    for offer in workflow.offers(user, case):
+        action = offer.step.action.value
+        again = action == refused_action
+        found.append(
+            StepOffer(
+                action=action,
+                label=capfirst(str(offer.step.action.label)),
+                comment_required=offer.step.comment_required,
+                refused_because=offer.refused_because,
+                comment=typed_comment if again else "",
+                error=refusal if again else "",
+            )
+        )
+    return found
+
+
+def render_case_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    status: int = 200,
+    refused_action: str = "",
+    refusal: str = "",
+    typed_comment: str = "",
+) -> HttpResponse:
+    """Render `case` (from case_detail_for) for `request.user`.
+
+    With `refusal`, the page says why a step was refused, beside the step, keeping the comment.
+    """
+    from .cases import place_names_in_scripts
+
+    user = request.user
+    transitions = list(case.transitions.select_related("user"))
+    offers = step_offers(
+        user, case, refused_action=refused_action, refusal=refusal, typed_comment=typed_comment
+    )
+    context = {
+        "case": case,
+        "place_names": place_names_in_scripts(case.place),
+        "detentions": list(case.detentions.all()),
+        "case_citations": list(case.citations.all()),
+        "interventions": list(case.interventions.all()),
+        "transitions": transitions,
+        "last_transition": transitions[-1] if transitions else None,
+        "offers": offers,
+        "refusal": refusal,
+        # A refusal beside a step's form keeps the comment in that form's box. Any other (a
+        # guard now blocks the step, a stale page, a crafted request) shows at the top, with
+        # the comment in a box to copy from.
+        "refusal_elsewhere": refusal
+        and not any(offer.error and not offer.refused_because for offer in offers),
+        "typed_comment": typed_comment,
+        "state_explanation": STATE_EXPLANATIONS.get(case.state, ""),
+        "may_edit": may(user, "edit", case),
+        "watching": CaseWatch.objects.filter(case=case, user=user).exists(),
+    }
+    return render(request, "cases/case_detail.html", context, status=status)
