@@ -109,6 +109,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "casebook.accounts",
     "cases",
@@ -142,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "cases.context_processors.notifications",
             ],
         },
     },
@@ -262,11 +266,59 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
 # --- API -----------------------------------------------------------------------------------------
+# Requests per personal API token (DRF rate: "<n>/<second|minute|hour|day>"), counted in the
+# default cache: per process with the local-memory cache, shared with Redis or Memcached.
+API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="1000/hour")
+_rate_count, _slash, _rate_period = API_TOKEN_RATE.partition("/")
+if not (_rate_count.isdigit() and _rate_period[:1] in {"s", "m", "h", "d"}):
+    raise ImproperlyConfigured(
+        "API_TOKEN_RATE must look like 1000/hour (or /second, /minute, /day); "
+        f"got {API_TOKEN_RATE!r}."
+    )
+
 REST_FRAMEWORK = {
+    # Token first: an anonymous request is then told to authenticate (401 with
+    # WWW-Authenticate: Token) rather than refused (403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "cases.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # No browsable API: its forms would list related records outside the access gate.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.KeysetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["cases.api.throttling.ApiTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": API_TOKEN_RATE},
+    "DEFAULT_SCHEMA_CLASS": "cases.api.schema.CasebookAutoSchema",
+    "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Casebook API",
+    "DESCRIPTION": (
+        "Read and write case records, export them and count detained people. Every answer "
+        "holds only what the authenticated user may see. Authenticate with a session or with "
+        "a personal API token (`Authorization: Token <key>`, made at /accounts/tokens/)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CertaintyEnum": "cases.models.base.Certainty",
+        "LanguageEnum": "cases.models.base.LanguageTag",
+        "DetentionStatusEnum": "cases.models.vocabulary.DetentionStatus",
+        "CaseStateEnum": "cases.models.case.CaseState",
+        "AccessEnum": "cases.models.detention.Access",
+    },
+    # Served from the sidecar package: no CDN, so the docs work offline and leak no visits.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging -------------------------------------------------------------------------------------
@@ -290,4 +342,27 @@ CASEBOOK_CORROBORATION = {
     "min_independent_sources": env_int("CORROBORATION_MIN_SOURCES", 2),
     "strong_reliability": ["A", "B"],
     "strong_credibility": [1, 2],
+}
+
+# --- Export jobs ---------------------------------------------------------------------------------
+# Requests for more rows than this are run as background jobs (/exports/) instead of streamed.
+EXPORT_SYNC_LIMIT = env_int("EXPORT_SYNC_LIMIT", 5000)
+# A finished export's file is deleted this many hours after it was written.
+EXPORT_JOB_EXPIRY_HOURS = env_int("EXPORT_JOB_EXPIRY_HOURS", 72)
+# Export files hold case data: outside the web root, never under STATIC_ROOT or a static
+# directory, only ever handed out by the download view that checks who is asking.
+EXPORT_ROOT = Path(str(env.path("EXPORT_ROOT", default=VAR_DIR / "exports")))
+if EXPORT_SYNC_LIMIT < 0 or EXPORT_JOB_EXPIRY_HOURS < 1:
+    raise ImproperlyConfigured(
+        "EXPORT_SYNC_LIMIT must be 0 or more and EXPORT_JOB_EXPIRY_HOURS at least 1."
+    )
+for _served in [Path(str(STATIC_ROOT)), *(Path(str(d)) for d in STATICFILES_DIRS)]:
+    if EXPORT_ROOT.resolve().is_relative_to(_served.resolve()):
+        raise ImproperlyConfigured(
+            f"EXPORT_ROOT ({EXPORT_ROOT}) lies inside a served static directory ({_served}): "
+            "set EXPORT_ROOT to a directory the web server does not serve, e.g. var/exports."
+        )
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "export-jobs-expire": {"task": "cases.tasks.export_jobs_expire_task", "schedule": 60 * 60},
 }

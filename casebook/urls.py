@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularSwaggerView
 
 admin.site.site_header = "Casebook administration"
 admin.site.site_title = "Casebook"
@@ -9,6 +10,9 @@ admin.site.index_title = "Records, vocabularies and users"
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("casebook.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("cases.api.urls")),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="api-docs"),
     path("", include("cases.urls")),
 ]

@@ -10,7 +10,32 @@ from .services import notifications
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def notify_transition(transition_id: int) -> int:
-    transition = CaseTransition.objects.select_related("case", "user").filter(pk=transition_id).first()
+    transition = (
+        CaseTransition.objects.select_related("case", "user").filter(pk=transition_id).first()
+    )
     if transition is None:
         return 0
     return notifications.notify_transition(transition)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def export_job_run(job_id: int) -> str:
+    """Write a queued export job's file (cases.exports.jobs). A redelivered or repeated run
+    starts a new attempt, and only the latest attempt may finish the job."""
+    from .exports import jobs
+
+    return str(jobs.export_job_run(job_id=job_id))
+
+
+@shared_task(acks_late=True)
+def export_jobs_expire_task() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): expire old export jobs and delete their files."""
+    from .exports import jobs
+
+    return jobs.export_jobs_expire()

@@ -1,10 +1,60 @@
 from django.urls import path
 
 from .views import cases as case_views
+from .views import edit as edit_views
+from .views import history as history_views
+from .views import notifications as notification_views
+from .views import workflow as workflow_views
 
 app_name = "cases"
 
 urlpatterns = [
     path("", case_views.case_list, name="case-list"),
     path("cases/<str:reference>/", case_views.case_detail, name="case-detail"),
+    path(
+        "cases/<str:reference>/transition/",
+        workflow_views.case_transition_view,
+        name="case-transition",
+    ),
+    path("cases/<str:reference>/watch/", workflow_views.case_watch_view, name="case-watch"),
+    path("cases/<str:reference>/edit/", edit_views.case_edit, name="case-edit"),
+    path("cases/<str:reference>/history/", history_views.case_history, name="case-history"),
+    path(
+        "cases/<str:reference>/history/restore/",
+        history_views.case_restore,
+        name="case-restore",
+    ),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/mark-read/",
+        notification_views.notifications_mark_all_read,
+        name="notifications-mark-read",
+    ),
+]
+
+# Export jobs (cases/views/exports.py).
+from .views import exports as export_views  # noqa: E402
+
+urlpatterns += [
+    path("exports/", export_views.export_job_list, name="export-job-list"),
+    path("exports/new/", export_views.export_job_new, name="export-job-new"),
+    path("exports/<uuid:public_id>/", export_views.export_job_detail, name="export-job-detail"),
+    path(
+        "exports/<uuid:public_id>/download/",
+        export_views.export_job_download,
+        name="export-job-download",
+    ),
+    path(
+        "exports/<uuid:public_id>/manifest/",
+        export_views.export_job_manifest,
+        name="export-job-manifest",
+    ),
+]
+
+# Case dossiers, HTML and PDF (cases/views/dossier.py).
+from .views import dossier as dossier_views  # noqa: E402
+
+urlpatterns += [
+    path("cases/<str:reference>/dossier/", dossier_views.case_dossier, name="case-dossier"),
+    path("dossier/", dossier_views.selection_dossier, name="dossier-selection"),
 ]

@@ -42,6 +42,13 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{host}/{db['NAME']}"
 
 
+def forget_broker_connections() -> None:
+    """Celery keeps the publisher's connection pool from its first use, pointed at whatever
+    broker was configured then; drop it so the next publish connects to the broker set now."""
+    app.amqp._producer_pool = None
+    app._pool = None
+
+
 @pytest.fixture
 def worker_queue():
     """A queue of this test's own, a worker consuming it, and the app publishing to it."""
@@ -78,10 +85,12 @@ def worker_queue():
         key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")
     }
     app.conf.update(task_always_eager=False, broker_url=BROKER_URL, task_default_queue=queue)
+    forget_broker_connections()
     try:
         yield worker
     finally:
         app.conf.update(saved)
+        forget_broker_connections()
         worker.terminate()
         try:
             worker.wait(timeout=20)

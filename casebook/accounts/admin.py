@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import User
+from .models import ApiToken, User
+from .tokens import token_revoke
 
 
 @admin.register(User)
@@ -15,3 +16,40 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by their owners (page or command); administrators see and revoke them.
+    The key hash is not shown: it is of no use to a person."""
+
+    list_display = ("name", "user", "prefix", "read_only", "created_at", "expires_at", "state")
+    list_filter = ("read_only", "revoked_at")
+    search_fields = ("name", "user__username", "prefix")
+    fields = (
+        "user",
+        "name",
+        "prefix",
+        "read_only",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["view"])
+    def revoke(self, request, queryset) -> None:
+        for token in queryset.select_related("user"):
+            token_revoke(acting_user=request.user, token=token)
+        messages.success(request, f"{queryset.count()} token(s) revoked.")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")

@@ -45,20 +45,15 @@ from .workflow import (
 )
 
 __all__ = [
-    "AccessGrant",
-    "CaseTransition",
-    "CaseWatch",
-    "HistoryChainEntry",
-    "HistoryChainHead",
-    "Notification",
-    "StaleEdit",
-    "Transition",
     "Access",
+    "AccessGrant",
     "Affiliation",
     "Case",
     "CaseRelation",
     "CaseRelationKind",
     "CaseState",
+    "CaseTransition",
+    "CaseWatch",
     "Certainty",
     "Citation",
     "Confidentiality",
@@ -71,10 +66,13 @@ __all__ = [
     "EvidenceFile",
     "EvidenceKind",
     "Hand",
+    "HistoryChainEntry",
+    "HistoryChainHead",
     "Intervention",
     "InterventionStatus",
     "LanguageTag",
     "NameKind",
+    "Notification",
     "Organization",
     "OrganizationName",
     "Person",
@@ -88,9 +86,15 @@ __all__ = [
     "SentenceKind",
     "Sex",
     "Source",
+    "StaleEdit",
     "Term",
+    "Transition",
     "Vocabulary",
     "VocabularyKey",
     "WgadCategory",
     "Whereabouts",
 ]
+
+from .exports import ACTIVE_EXPORT_STATES, ExportJob, ExportJobState, ExportKind
+
+__all__ += ["ACTIVE_EXPORT_STATES", "ExportJob", "ExportJobState", "ExportKind"]

@@ -158,16 +158,19 @@ def detention_update(
     charges: Iterable[Term] | None = None,
     treatment_concerns: Iterable[Term] | None = None,
 ) -> Detention:
-    changed = bool(apply_changes(detention, changes))
-    if changed:
-        _set_derived(detention, _events_of(detention))
-        save_validated(detention, acting_user=acting_user)
-    for relation, terms in (("charges", charges), ("treatment_concerns", treatment_concerns)):
-        if terms is not None and set(terms) != set(getattr(detention, relation).all()):
-            getattr(detention, relation).set(terms)
-            changed = True
-    if changed:
-        case_facts_changed(acting_user=acting_user, case=detention.case)
+    relations = {
+        relation: set(terms)
+        for relation, terms in (("charges", charges), ("treatment_concerns", treatment_concerns))
+        if terms is not None and set(terms) != set(getattr(detention, relation).all())
+    }
+    if not apply_changes(detention, changes) and not relations:
+        return detention
+    # Saved even when only charges or concerns change, so that the version check applies to them.
+    _set_derived(detention, _events_of(detention))
+    save_validated(detention, acting_user=acting_user)
+    for relation, terms in relations.items():
+        getattr(detention, relation).set(terms)
+    case_facts_changed(acting_user=acting_user, case=detention.case)
     return detention
 
 

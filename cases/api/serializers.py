@@ -1,0 +1,795 @@
+"""What the API shows of each record, and what it accepts.
+
+Serializers validate and represent; they never save. The views hand `validated_data` to the
+services in cases.services, which validate again, lock, version and record who did what.
+
+Never serialized, in either direction: Person.contact_details, family_details,
+internal_notes and Source.originator, how_obtained (encrypted at rest; the pages are their
+only door). Related records are named by public identifiers: cases by reference, people,
+detentions, sources and organizations by public id, places and terms by id and code. A
+related record offered as input must itself be visible to the user (see `Scoped`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from casebook.accounts.roles import Role
+from cases.exports.profiles import PLACEHOLDER
+from cases.models import (
+    Affiliation,
+    Case,
+    CaseTransition,
+    Citation,
+    Detention,
+    DetentionEvent,
+    Intervention,
+    Organization,
+    OrganizationName,
+    Person,
+    PersonName,
+    Place,
+    PlaceName,
+    Source,
+    Term,
+    Transition,
+    Vocabulary,
+    VocabularyKey,
+)
+from cases.queries import visible_cases
+
+from . import access
+
+# --- Fields ----------------------------------------------------------------------------------
+
+
+def _user_of(field: serializers.Field) -> Any:
+    request = field.context.get("request")
+    return getattr(request, "user", None)
+
+
+class Scoped(serializers.SlugRelatedField):
+    """A related record named by a public identifier, looked up only among those the requesting
+    user may see: naming a hidden record reads exactly like naming a missing one."""
+
+    default_error_messages = {
+        "does_not_exist": _("No such record: “{value}”."),
+        "invalid": _("Invalid value."),
+    }
+
+    def __init__(self, *, scope: Callable[[Any], QuerySet], **kwargs: Any) -> None:
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return self.scope(_user_of(self))
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except DjangoValidationError:  # a malformed UUID, say
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:100])
+
+
+class ScopedId(serializers.PrimaryKeyRelatedField):
+    def __init__(self, *, scope: Callable[[Any], QuerySet], **kwargs: Any) -> None:
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return self.scope(_user_of(self))
+
+
+def term_field(vocabulary: VocabularyKey, **kwargs: Any) -> serializers.SlugRelatedField:
+    """A term of one vocabulary, by its code (GET /api/v1/vocabularies/{key}/ lists them)."""
+    kwargs.setdefault("help_text", f"Term code in the “{vocabulary.value}” vocabulary.")
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Term.objects.filter(vocabulary__key=vocabulary.value),
+        **kwargs,
+    )
+
+
+def organization_field(**kwargs: Any) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="public_id",
+        queryset=Organization.objects.all(),
+        allow_null=True,
+        required=False,
+        **kwargs,
+    )
+
+
+def place_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
+    return serializers.PrimaryKeyRelatedField(
+        queryset=Place.objects.all(), allow_null=True, required=False, **kwargs
+    )
+
+
+VERSION_HELP = (
+    "The version the edit started from. Required on update: if someone saved since, the "
+    "answer is 409 with the current record and nothing is written."
+)
+
+
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, required=False, help_text=VERSION_HELP)
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    """Validation only: the model's own checks run in the services (full_clean), whose errors
+    come back as 400 with the same field names."""
+
+    def create(self, validated_data: dict) -> Any:  # pragma: no cover - views call services
+        raise NotImplementedError("views call the services")
+
+    def update(self, instance: Any, validated_data: dict) -> Any:  # pragma: no cover
+        raise NotImplementedError("views call the services")
+
+
+# --- Identity --------------------------------------------------------------------------------
+
+
+def shows_identity(serializer: serializers.Field, person: Person) -> bool:
+    """Withheld identities are kept from readers who may not export internally (advocates):
+    the API is a door out of the organisation like an export is."""
+    return not person.identity_withheld or serializer.context.get("full_identity", False)
+
+
+def _masked(data: dict) -> dict:
+    data["name"] = PLACEHOLDER
+    for key in ("description", "birth_date"):
+        if key in data:
+            data[key] = ""
+    for key in ("birth_date_earliest", "birth_date_latest"):
+        if key in data:
+            data[key] = None
+    for key in ("names", "affiliations"):
+        if key in data:
+            data[key] = []
+    return data
+
+
+# --- Reference data --------------------------------------------------------------------------
+
+
+class PlaceNameSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlaceName
+        fields = ["name", "language"]
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    traditional_region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    names = PlaceNameSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Place
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "parent",
+            "path",
+            "depth",
+            "traditional_region",
+            "latitude",
+            "longitude",
+            "external_id",
+            "names",
+        ]
+        read_only_fields = fields
+
+
+class TermSerializer(serializers.ModelSerializer):
+    vocabulary = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    label = serializers.CharField(read_only=True)
+    labels = serializers.DictField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Term
+        fields = [
+            "id",
+            "vocabulary",
+            "code",
+            "label",
+            "labels",
+            "parent",
+            "description",
+            "active",
+            "sort_order",
+            "implies_status",
+        ]
+        read_only_fields = fields
+
+
+class VocabularySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vocabulary
+        fields = ["key", "name", "description"]
+        read_only_fields = fields
+
+
+class VocabularyDetailSerializer(VocabularySerializer):
+    terms = TermSerializer(many=True, read_only=True)
+
+    class Meta(VocabularySerializer.Meta):
+        fields = [*VocabularySerializer.Meta.fields, "terms"]
+        read_only_fields = fields
+
+
+class OrganizationNameSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrganizationName
+        fields = ["name", "language"]
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    names = OrganizationNameSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["public_id", "name", "kind", "parent", "place", "notes", "names"]
+        read_only_fields = fields
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+class PersonNameSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonName
+        fields = ["name", "language", "kind"]
+        validators: list = []
+
+
+class AffiliationSerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    role = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Affiliation
+        fields = ["organization", "organization_name", "role", "note"]
+        read_only_fields = fields
+
+
+class PersonSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["public_id", "name", "description", "is_group", "head_count", "identity_withheld"]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Person) -> dict:
+        data = super().to_representation(instance)
+        return data if shows_identity(self, instance) else _masked(data)
+
+
+class PersonDetentionSerializer(serializers.ModelSerializer):
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+
+    class Meta:
+        model = Detention
+        fields = ["public_id", "case", "detained_on", "status"]
+        read_only_fields = fields
+
+
+PERSON_FIELDS = [
+    "public_id",
+    "name",
+    "description",
+    "identity_withheld",
+    "is_group",
+    "head_count",
+    "sex",
+    "birth_date",
+    "birth_date_earliest",
+    "birth_date_latest",
+    "ethnicity",
+    "religion",
+    "occupation",
+    "home_place",
+    "names",
+    "affiliations",
+    "detentions",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+class PersonSerializer(ServiceSerializer):
+    """A person; `names` are given when creating and then kept (change them on the pages)."""
+
+    ethnicity = term_field(VocabularyKey.ETHNICITY, allow_null=True, required=False)
+    religion = term_field(VocabularyKey.RELIGION, allow_null=True, required=False)
+    occupation = term_field(VocabularyKey.OCCUPATION, allow_null=True, required=False)
+    home_place = place_field()
+    names = PersonNameSerializer(many=True, required=False)
+    affiliations = AffiliationSerializer(many=True, read_only=True)
+    detentions = PersonDetentionSerializer(
+        many=True,
+        read_only=True,
+        source="visible_detentions",
+        help_text="Detentions of this person in cases you may see.",
+    )
+    version = version_field()
+
+    class Meta:
+        model = Person
+        fields = PERSON_FIELDS
+        read_only_fields = [
+            "public_id",
+            "birth_date_earliest",
+            "birth_date_latest",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            self.fields["names"].read_only = True
+
+    def to_representation(self, instance: Person) -> dict:
+        data = super().to_representation(instance)
+        return data if shows_identity(self, instance) else _masked(data)
+
+
+# --- Sources and citations -------------------------------------------------------------------
+
+
+CITATION_TARGETS = ("case", "detention", "detention_event", "person")
+
+
+class CitationSerializer(ServiceSerializer):
+    """A source supporting exactly one of: a case, a detention, an event or a person."""
+
+    source = Scoped(slug_field="public_id", scope=access.visible_sources)
+    case = Scoped(slug_field="reference", scope=visible_cases, required=False, allow_null=True)
+    detention = Scoped(
+        slug_field="public_id", scope=access.visible_detentions, required=False, allow_null=True
+    )
+    detention_event = ScopedId(scope=access.visible_events, required=False, allow_null=True)
+    person = Scoped(
+        slug_field="public_id", scope=access.visible_people, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Citation
+        fields = [
+            "id",
+            "source",
+            *CITATION_TARGETS,
+            "claim",
+            "excerpt",
+            "locator",
+            "credibility",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+        validators: list = []
+
+    def validate(self, attrs: dict) -> dict:
+        chosen = [name for name in CITATION_TARGETS if attrs.get(name) is not None]
+        if len(chosen) != 1:
+            raise serializers.ValidationError(
+                _("Cite the source for exactly one of: case, detention, detention_event, person.")
+            )
+        return attrs
+
+
+class SourceCitationSerializer(serializers.ModelSerializer):
+    """A citation as shown inside its source or its case (read only)."""
+
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    detention = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    person = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = ["id", *CITATION_TARGETS, "claim", "excerpt", "locator", "credibility"]
+        read_only_fields = fields
+
+
+SOURCE_FIELDS = [
+    "public_id",
+    "kind",
+    "title",
+    "outlet",
+    "author",
+    "published_on",
+    "published_on_earliest",
+    "published_on_latest",
+    "collected_on",
+    "url",
+    "language",
+    "reliability",
+    "connection",
+    "hand",
+    "repeats",
+    "notes",
+    "citations",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+class SourceSerializer(ServiceSerializer):
+    """A source. Who gave a testimony, and how it was obtained, are never part of it here."""
+
+    kind = term_field(VocabularyKey.SOURCE_KIND)
+    connection = term_field(VocabularyKey.SOURCE_CONNECTION, allow_null=True, required=False)
+    repeats = Scoped(
+        slug_field="public_id",
+        scope=access.visible_sources,
+        required=False,
+        allow_null=True,
+        help_text="Public id of the upstream report this one repeats.",
+    )
+    citations = SourceCitationSerializer(
+        many=True,
+        read_only=True,
+        source="visible_citations",
+        help_text="Where this source is cited, among the records you may see.",
+    )
+    version = version_field()
+
+    class Meta:
+        model = Source
+        fields = SOURCE_FIELDS
+        read_only_fields = [
+            "public_id",
+            "published_on_earliest",
+            "published_on_latest",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []
+
+    def to_representation(self, instance: Source) -> dict:
+        data = super().to_representation(instance)
+        # The upstream report is named only if the user may see it (annotated by the view).
+        if not getattr(instance, "repeats_visible", False):
+            data["repeats"] = None
+        return data
+
+
+# --- Detentions ------------------------------------------------------------------------------
+
+
+class DetentionEventSerializer(serializers.ModelSerializer):
+    event_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    organization = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    occurred_display = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = DetentionEvent
+        fields = [
+            "id",
+            "event_type",
+            "occurred",
+            "occurred_earliest",
+            "occurred_latest",
+            "occurred_display",
+            "certainty",
+            "place",
+            "organization",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+DETENTION_FIELDS = [
+    "public_id",
+    "case",
+    "person",
+    "person_detail",
+    "detained_on",
+    "detained_on_earliest",
+    "detained_on_latest",
+    "detained_on_display",
+    "age_at_detention",
+    "age_is_approximate",
+    "detaining_authority",
+    "authority_description",
+    "held_at",
+    "held_in_place",
+    "alleged_reason",
+    "charges",
+    "detention_type",
+    "whereabouts",
+    "lawyer_access",
+    "family_access",
+    "wgad_category",
+    "urgent_appeal",
+    "treatment_concerns",
+    "sentence_kind",
+    "sentence_years",
+    "sentence_months",
+    "sentence_start",
+    "expected_release",
+    "status",
+    "status_certainty",
+    "status_as_of",
+    "events",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+class DetentionSerializer(ServiceSerializer):
+    """One person detained in one case, with the legal-process events of the detention.
+
+    `status`, `status_certainty`, `status_as_of` and `expected_release` follow from the events
+    and the sentence; they cannot be set. `case` and `person` are set when creating only.
+    """
+
+    case = Scoped(slug_field="reference", scope=visible_cases, help_text="Case reference.")
+    person = Scoped(
+        slug_field="public_id", scope=access.visible_people, help_text="Public id of the person."
+    )
+    person_detail = PersonSummarySerializer(source="person", read_only=True)
+    detained_on_display = serializers.CharField(read_only=True)
+    detaining_authority = organization_field()
+    held_at = organization_field()
+    held_in_place = place_field()
+    charges = term_field(VocabularyKey.CHARGE, many=True, required=False)
+    detention_type = term_field(VocabularyKey.DETENTION_TYPE, allow_null=True, required=False)
+    treatment_concerns = term_field(VocabularyKey.TREATMENT_CONCERN, many=True, required=False)
+    events = DetentionEventSerializer(many=True, read_only=True)
+    version = version_field()
+
+    class Meta:
+        model = Detention
+        fields = DETENTION_FIELDS
+        read_only_fields = [
+            "public_id",
+            "detained_on_earliest",
+            "detained_on_latest",
+            "expected_release",
+            "status",
+            "status_certainty",
+            "status_as_of",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | QuerySet):
+            self.fields["case"].read_only = True
+            self.fields["person"].read_only = True
+
+
+class DetentionSummarySerializer(serializers.ModelSerializer):
+    person = PersonSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Detention
+        fields = [
+            "public_id",
+            "person",
+            "detained_on",
+            "detained_on_display",
+            "status",
+            "status_certainty",
+        ]
+        read_only_fields = fields
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+
+def _assignable_users() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[Role.MONITOR, Role.REVIEWER])
+        .distinct()
+    )
+
+
+CASE_FIELDS = [
+    "reference",
+    "title",
+    "summary",
+    "narrative",
+    "occurred",
+    "occurred_earliest",
+    "occurred_latest",
+    "occurred_display",
+    "occurred_inferred",
+    "place",
+    "place_name",
+    "violation_types",
+    "confidentiality",
+    "state",
+    "assigned_monitor",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+class CaseSerializer(ServiceSerializer):
+    place = place_field(help_text="Place id (GET /api/v1/places/).")
+    place_name = serializers.SerializerMethodField()
+    violation_types = term_field(VocabularyKey.VIOLATION_TYPE, many=True, required=False)
+    assigned_monitor = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=_assignable_users(),
+        allow_null=True,
+        required=False,
+        help_text="Username of a monitor or reviewer.",
+    )
+    occurred_display = serializers.CharField(read_only=True)
+    version = version_field()
+
+    class Meta:
+        model = Case
+        fields = CASE_FIELDS
+        read_only_fields = [
+            "reference",
+            "occurred_earliest",
+            "occurred_latest",
+            "state",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_place_name(self, case: Case) -> str | None:
+        return case.place.name if case.place_id else None
+
+
+class CaseDetailSerializer(CaseSerializer):
+    detentions = DetentionSummarySerializer(many=True, read_only=True)
+    citations = SourceCitationSerializer(
+        many=True, read_only=True, help_text="Sources cited on the case itself."
+    )
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CASE_FIELDS, "detentions", "citations"]
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseTransition
+        fields = ["action", "from_state", "to_state", "user", "at", "comment"]
+        read_only_fields = fields
+
+
+class TransitionStepSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=[
+            (value, label)
+            for value, label in Transition.choices
+            if value != Transition.EDITED_AFTER_VERIFICATION
+        ]
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Why; required to return, reject or dispute.",
+    )
+
+
+# --- Interventions ---------------------------------------------------------------------------
+
+
+class InterventionSerializer(serializers.ModelSerializer):
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Intervention
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "sent_on",
+            "sent_by",
+            "addressed_to",
+            "external_reference",
+            "status",
+            "reply_due",
+            "response",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# --- Errors and statistics (for the schema) --------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class TransitionRefusedSerializer(ErrorSerializer):
+    rule = serializers.CharField(
+        help_text="The rule that refused the step: role, state, comment, four-eyes, "
+        "corroboration or unknown."
+    )
+
+
+@functools.cache
+def conflict_serializer(record: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The body of a 409 for a stale write: the message and the record as it is now."""
+    name = record.__name__.replace("Serializer", "") + "Conflict"
+    return type(
+        f"{name}Serializer",
+        (ErrorSerializer,),
+        {
+            "current": record(read_only=True),
+            "__module__": __name__,
+            "__doc__": "Someone saved since your version: nothing was written.",
+        },
+    )
+
+
+class CountSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Head count (sum of person.head_count).")
+
+
+class MonthCountSerializer(CountSerializer):
+    month = serializers.CharField(help_text="YYYY-MM of the earliest possible detention date.")
+
+
+class PlaceCountSerializer(CountSerializer):
+    place = serializers.IntegerField(allow_null=True, help_text="Place id; null: no place.")
+    name = serializers.CharField(allow_null=True)
+    kind = serializers.CharField(allow_null=True)
+    depth = serializers.IntegerField(allow_null=True)
+
+
+class StatusCountSerializer(CountSerializer):
+    status = serializers.CharField()
+
+
+class ViolationCountSerializer(CountSerializer):
+    code = serializers.CharField(allow_null=True, help_text="Term code; null: none recorded.")
+    label = serializers.CharField(allow_null=True)
+
+
+class GenderCountSerializer(CountSerializer):
+    gender = serializers.CharField()
+
+
+@extend_schema_serializer(many=False)
+class StatisticsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Detained people (head counts).")
+    place_level = serializers.IntegerField()
+    by_month = MonthCountSerializer(many=True)
+    by_place = PlaceCountSerializer(many=True)
+    by_status = StatusCountSerializer(many=True)
+    by_violation_type = ViolationCountSerializer(many=True)
+    by_gender = GenderCountSerializer(many=True)

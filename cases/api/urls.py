@@ -1,0 +1,27 @@
+"""/api/v1/…: the versioned API and its OpenAPI schema (the docs page is at /api/docs/)."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("cases", views.CaseViewSet, basename="case")
+router.register("detentions", views.DetentionViewSet, basename="detention")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("citations", views.CitationViewSet, basename="citation")
+router.register("interventions", views.InterventionViewSet, basename="intervention")
+router.register("places", views.PlaceViewSet, basename="place")
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("vocabularies", views.VocabularyViewSet, basename="vocabulary")
+router.register("terms", views.TermViewSet, basename="term")
+router.register("stats", views.StatisticsViewSet, basename="stats")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    *router.urls,
+]

@@ -1,0 +1,213 @@
+"""The OpenAPI schema and the docs page; and a bounded schemathesis run against the app."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from openapi_spec_validator import validate
+
+from casebook.accounts.tokens import token_issue
+from cases.models import Detention, Organization, Person, Place, Source, Term
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA = "/api/v1/schema/"
+
+
+@pytest.fixture
+def spec(client_for, monitor):
+    response = client_for(monitor).get(SCHEMA, {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_needs_authentication(client_for, monitor):
+    assert client_for().get(SCHEMA).status_code == 401
+    assert client_for(monitor).get(SCHEMA).status_code == 200
+
+
+def test_schema_is_valid_openapi(spec):
+    validate(spec)
+    assert spec["openapi"].startswith("3.")
+
+
+def test_schema_describes_every_endpoint_with_its_errors(spec):
+    paths = spec["paths"]
+    for path in [
+        "/api/v1/cases/",
+        "/api/v1/cases/{reference}/",
+        "/api/v1/cases/{reference}/transitions/",
+        "/api/v1/detentions/",
+        "/api/v1/detentions/{public_id}/",
+        "/api/v1/people/{public_id}/",
+        "/api/v1/sources/{public_id}/",
+        "/api/v1/citations/",
+        "/api/v1/interventions/",
+        "/api/v1/places/{id}/",
+        "/api/v1/organizations/{public_id}/",
+        "/api/v1/vocabularies/{key}/",
+        "/api/v1/terms/",
+        "/api/v1/stats/",
+    ]:
+        assert path in paths, path
+        for method, operation in paths[path].items():
+            assert {"401", "403"} <= set(operation["responses"]), (path, method)
+            if "{" in path:
+                assert "404" in operation["responses"], (path, method)
+    patch = paths["/api/v1/cases/{reference}/"]["patch"]["responses"]
+    assert "409" in patch and "400" in patch
+    current = patch["409"]["content"]["application/json"]["schema"]["$ref"]
+    assert current.endswith("CaseDetailConflict")
+    transition = paths["/api/v1/cases/{reference}/transitions/"]["post"]["responses"]
+    assert transition["409"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "TransitionRefused"
+    )
+
+
+def test_schema_documents_filters_exports_and_the_token(spec):
+    listing = spec["paths"]["/api/v1/detentions/"]["get"]
+    names = {parameter["name"] for parameter in listing["parameters"]}
+    assert {"detained", "place", "q", "charge", "status", "ordering"} <= names
+    assert {"format", "profile", "recipient", "bom", "cursor", "page_size"} <= names
+    assert set(listing["responses"]["200"]["content"]) == {
+        "application/json",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/geo+json",
+        "application/jsonl",
+    }
+    scheme = spec["components"]["securitySchemes"]["tokenAuth"]
+    assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "Authorization"}
+    stats = {
+        parameter["name"] for parameter in spec["paths"]["/api/v1/stats/"]["get"]["parameters"]
+    }
+    assert {"place_level", "detained", "gender"} <= stats
+    # Sensitive fields are in no component.
+    text = str(spec["components"]["schemas"])
+    for field in ("contact_details", "family_details", "internal_notes", "how_obtained"):
+        assert field not in text
+    assert "'originator'" not in text
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml")
+    )
+
+
+def test_docs_page_uses_only_local_assets(client_for, monitor):
+    response = client_for(monitor).get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger" in html.lower()
+    references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    assert references, html
+    for reference in references:
+        assert not re.match(r"^(https?:)?//", reference), reference
+    assert "drf_spectacular_sidecar/swagger-ui-dist" in html
+    assert not re.search(r"https?://(?!testserver)", html)
+
+
+def test_docs_page_needs_a_login(client_for):
+    assert client_for().get("/api/docs/").status_code in {401, 403}
+
+
+# --- Fuzzing ---------------------------------------------------------------------------------
+
+EXAMPLES_PER_OPERATION = 5
+
+
+@contextlib.contextmanager
+def app_inside_the_test_transaction():
+    """Let a WSGI app share this test's transaction, as Django's test client does: keep the
+    per-request clean-up from closing the connection the test's transaction lives on."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        cache.clear()  # the token's request count
+
+
+def path_parameters(path: str, demo_case) -> dict:
+    """Real identifiers for the detail paths, so that generated requests reach the records."""
+    collection = path.split("/")[3]
+    known = {
+        "reference": demo_case.reference,
+        "key": "charge",
+        "public_id": {
+            "detentions": lambda: Detention.objects.filter(case=demo_case).first().public_id,
+            "people": lambda: Person.objects.filter(detentions__case=demo_case).first().public_id,
+            "sources": lambda: Source.objects.first().public_id,
+            "organizations": lambda: Organization.objects.first().public_id,
+        }.get(collection),
+        "id": {
+            "places": lambda: Place.objects.first().pk,
+            "terms": lambda: Term.objects.first().pk,
+            "citations": lambda: demo_case.citations.first().pk,
+        }.get(collection),
+    }
+    found = {}
+    for name, value in known.items():
+        if "{" + name + "}" in path and value is not None:
+            found[name] = str(value() if callable(value) else value)
+    return found
+
+
+def test_schemathesis_finds_no_server_error(monitor, demo_case):
+    """Generated requests, as an authenticated monitor, over every operation (reads and
+    writes), valid and deliberately invalid: no answer may be a 5xx. Bounded: a few examples
+    per operation and mode, derandomized."""
+    import schemathesis
+    from django.core.handlers.wsgi import WSGIHandler
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+
+    _token, key = token_issue(user=monitor, name="schemathesis")
+    headers = {"Authorization": f"Token {key}"}
+    failures, calls = [], []
+    started = time.monotonic()
+
+    def run_examples(operation, parameters, mode):
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy(generation_mode=mode, path_parameters=parameters))
+        def call(case):
+            response = case.call(headers=headers)
+            calls.append(operation.path)
+            if response.status_code >= 500:
+                failures.append((case.method, case.formatted_path, case.query, case.body))
+
+        # Unsatisfiable: nothing left to make invalid once the path is fixed (no query, no body).
+        with contextlib.suppress(Unsatisfiable):
+            call()
+
+    with app_inside_the_test_transaction():
+        schema = schemathesis.openapi.from_wsgi(
+            "/api/v1/schema/?format=json", WSGIHandler(), headers=headers
+        )
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            parameters = path_parameters(operation.path, demo_case) or None
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                run_examples(operation, parameters, mode)
+
+    assert len(calls) > 100
+    assert not failures, failures
+    assert time.monotonic() - started < 120
