@@ -25,8 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -97,13 +98,48 @@ def export_request(request: Any) -> ExportRequest:
     )
 
 
+def export_job_response(request: Any, kind: str, export: ExportRequest) -> JsonResponse:
+    """Hand a large export to a background job: 202 with where to follow its progress."""
+    from cases.exports.jobs import export_job_start
+
+    job = export_job_start(
+        acting_user=request.user,
+        kind=kind,
+        fmt=export.format,
+        profile=export.profile.value,
+        recipient=export.recipient.value
+        if export.profile == Profile.PARTNER and export.recipient
+        else None,
+        params=request.query_params,
+        bom=export.bom,
+        base_url=request.build_absolute_uri("/"),
+    )
+    page = request.build_absolute_uri(reverse("cases:export-job-detail", args=[job.public_id]))
+    # A plain JsonResponse: the request asked for a file format, whose renderer must not
+    # render this answer.
+    response = JsonResponse(
+        {
+            "detail": _(
+                "This export is large: it runs in the background. Follow it at status_url."
+            ),
+            "job": str(job.public_id),
+            "state": job.state,
+            "rows": job.total,
+            "status_url": page,
+        },
+        status=202,
+        headers={"Location": page, "Cache-Control": "no-store, private"},
+    )
+    return response
+
+
 def export_filename(kind: str, fmt: str) -> str:
     return f"casebook-{kind}-{timezone.localdate():%Y-%m-%d}.{FORMATS[fmt].extension}"
 
 
 def export_response(
     request: Any, kind: str, queryset_for_profile: Callable[[Profile], QuerySet]
-) -> StreamingHttpResponse:
+) -> StreamingHttpResponse | JsonResponse:
     """Stream the `kind` ("cases" or "detentions") list of `request` as a file.
 
     `queryset_for_profile(profile)` must start from visible_cases(user, PURPOSES[profile]) and
@@ -113,6 +149,10 @@ def export_response(
         raise ValueError(f"unknown export kind {kind!r}")
     export = export_request(request)
     queryset = queryset_for_profile(export.profile)
+    limit = settings.EXPORT_SYNC_LIMIT
+    # Counting at most limit + 1 rows keeps this check cheap however broad the filter is.
+    if limit and queryset[: limit + 1].count() > limit:
+        return export_job_response(request, kind, export)
 
     def case_url(reference: str) -> str:
         return request.build_absolute_uri(reverse("cases:case-detail", args=[reference]))

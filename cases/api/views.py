@@ -234,7 +234,15 @@ def export_responses(serializer: type) -> dict:
         )
         for key in FORMATS
     }
-    return {(200, "application/json"): serializer(many=True), **files}
+    return {
+        (200, "application/json"): serializer(many=True),
+        **files,
+        (202, "application/json"): OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description="More rows than EXPORT_SYNC_LIMIT: the export runs as a background job; "
+            "follow it at status_url (also in the Location header).",
+        ),
+    }
 
 
 def write_responses(serializer: type, created: bool = False) -> dict:

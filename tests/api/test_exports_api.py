@@ -288,3 +288,19 @@ def test_read_only_token_may_export(token_client, advocate, world):
     response = token_client(advocate, read_only=True).get("/api/v1/detentions/?format=csv")
     assert response.status_code == 200
     assert world["public"].reference in content_of(response).decode()
+
+
+def test_a_large_export_becomes_a_background_job(
+    client_for, monitor, world, settings, django_capture_on_commit_callbacks
+):
+    from cases.models import ExportJob
+
+    settings.EXPORT_SYNC_LIMIT = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(monitor).get("/api/v1/detentions/?format=csv&profile=internal")
+    assert response.status_code == 202
+    job = ExportJob.objects.get(public_id=response.json()["job"])
+    assert response["Location"].endswith(f"/exports/{job.public_id}/")
+    job.refresh_from_db()
+    assert job.state == "done"
+    assert job.progress == job.total > 1
