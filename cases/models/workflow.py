@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedJSONField
 from simple_history.models import HistoricalRecords
 
 from .case import CaseState
@@ -141,7 +142,8 @@ class StaleEdit(models.Model):
     record_id = models.PositiveBigIntegerField()
     base_version = models.PositiveIntegerField()
     current_version = models.PositiveIntegerField()
-    data = models.JSONField()
+    # Encrypted like the sensitive fields it may hold copies of (narratives, contact details).
+    data = EncryptedJSONField()
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 

@@ -198,6 +198,9 @@ class TestOptimisticLocking:
             )
         kept = StaleEdit.objects.get(user=monitor2)
         assert kept.data == {"title": "Second"}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT data FROM cases_staleedit WHERE id = %s", [kept.pk])
+            assert "Second" not in cursor.fetchone()[0], "kept text must be encrypted at rest"
         assert (kept.base_version, kept.current_version) == (1, 2)
 
     def test_people_detentions_and_sources_are_locked_too(self, monitor, monitor2):
