@@ -28,7 +28,7 @@ run: install
 # The whole suite; DATABASE_URL picks the database (SQLite by default, PostgreSQL in CI).
 test: install
 	mkdir -p var
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
 
 smoke: install
 	mkdir -p var

@@ -51,7 +51,9 @@ def _canonical(field: models.Field, value: Any) -> Any:
         places = getattr(field, "decimal_places", None)
         return f"{value:.{places}f}" if places is not None else str(value)
     if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.UTC).isoformat()
+        # Milliseconds: the precision every supported database and Django's own serializer keep,
+        # so a backup restored through dumpdata/loaddata still verifies.
+        return value.astimezone(datetime.UTC).isoformat(timespec="milliseconds")
     if isinstance(value, datetime.date | uuid.UUID):
         return str(value) if isinstance(value, uuid.UUID) else value.isoformat()
     if isinstance(value, models.fields.files.FieldFile):

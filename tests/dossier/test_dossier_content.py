@@ -39,8 +39,9 @@ from .builders import (
     rich_verified_case,
 )
 
-# One worker renders the module's PDFs once (`make test` runs pytest-xdist with loadgroup).
-pytestmark = pytest.mark.xdist_group(name="dossier-rendered")
+# Marked django_db so that pytest-django runs these with the other database tests, before any
+# transactional test flushes the roles and vocabularies the migrations seeded.
+pytestmark = pytest.mark.django_db
 
 REVIEWER_USERNAME = "pema-reviewer-x9"
 REVIEWER_FULL_NAME = "Pema Reviewerson"
