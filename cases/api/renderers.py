@@ -43,3 +43,24 @@ def _renderer(key: str) -> type[ExportRenderer]:
 
 
 EXPORT_RENDERERS: list[type[ExportRenderer]] = [_renderer(key) for key in FORMATS]
+
+
+class PdfPassthroughRenderer(BaseRenderer):
+    """Lets content negotiation accept a PDF for a view that returns its own HttpResponse."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):
+        # Only errors reach a renderer (the view returns the file itself): answer them in JSON.
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+class HtmlPassthroughRenderer(PdfPassthroughRenderer):
+    media_type = "text/html"
+    format = "html"
+    charset = "utf-8"

@@ -24,7 +24,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -57,7 +57,7 @@ from . import access, serializers
 from .exports import export_response, is_export
 from .pagination import SortField
 from .permissions import EditorOrReadOnly, HasRole, TokenScope
-from .renderers import EXPORT_RENDERERS
+from .renderers import EXPORT_RENDERERS, HtmlPassthroughRenderer, PdfPassthroughRenderer
 from .stats import DEFAULT_PLACE_LEVEL, MAX_PLACE_LEVEL, detention_statistics
 
 __all__ = ["export_response"]
@@ -382,6 +382,35 @@ class CaseViewSet(
             comment=given.validated_data["comment"],
         )
         return Response(serializers.TransitionSerializer(step).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The case dossier (PDF or HTML), for a UN urgent appeal or WGAD communication",
+        parameters=[
+            OpenApiParameter("format", str, enum=["pdf", "html"], description="Default pdf."),
+            OpenApiParameter("profile", str, enum=Profile.values),
+            OpenApiParameter("recipient", str, enum=["un", "partner", "media"]),
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "text/html"): OpenApiResponse(OpenApiTypes.STR),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="dossier",
+        renderer_classes=[PdfPassthroughRenderer, HtmlPassthroughRenderer],
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def dossier(self, request: Request, reference: str | None = None) -> Any:
+        """The same dossier as the case page's, reachable with a token (curl, scripts)."""
+        from cases.views.dossier import dossier_response_for
+
+        # Authenticating here also sets the user on the underlying Django request.
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        return dossier_response_for(request._request, [reference or ""], default_format="pdf")
 
 
 # --- Detentions ------------------------------------------------------------------------------

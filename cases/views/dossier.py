@@ -70,8 +70,17 @@ def _profile_and_recipient(request: HttpRequest) -> tuple[Profile, Recipient | N
     return profile, recipient_for(profile, recipient or None)
 
 
-def _dossier_response(request: HttpRequest, references: list[str]) -> HttpResponse:
-    output = request.GET.get("format", "html")
+def dossier_response_for(
+    request: HttpRequest, references: list[str], *, default_format: str = "html"
+) -> HttpResponse:
+    """The dossier of `references` for `request.user`; also serves the API's token clients."""
+    return _dossier_response(request, references, default_format=default_format)
+
+
+def _dossier_response(
+    request: HttpRequest, references: list[str], *, default_format: str = "html"
+) -> HttpResponse:
+    output = request.GET.get("format", default_format)
     if output not in FORMATS:
         return HttpResponseBadRequest(
             _("Unknown format: use html or pdf."), content_type="text/plain; charset=utf-8"

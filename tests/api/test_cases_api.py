@@ -441,3 +441,26 @@ def test_user_holding_monitor_and_advocate_roles_may_edit(client_for):
         case_url(case), {"summary": "x", "version": case.version}, format="json"
     )
     assert response.status_code == 200
+
+
+def test_a_token_fetches_the_verified_case_dossier_as_pdf(advocate):
+    from rest_framework.test import APIClient
+
+    from casebook.accounts.tokens import token_issue
+
+    from .conftest import make_case
+
+    world_verified_case = make_case(title="Arrest of five Tibetans over WeChat messages")
+
+    _token, key = token_issue(user=advocate, name="curl", read_only=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get(f"/api/v1/cases/{world_verified_case.reference}/dossier/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert "attachment" in response["Content-Disposition"]
+    refused = client.get(f"/api/v1/cases/{world_verified_case.reference}/dossier/?profile=internal")
+    assert refused.status_code == 403
+    anonymous = APIClient().get(f"/api/v1/cases/{world_verified_case.reference}/dossier/")
+    assert anonymous.status_code == 401
