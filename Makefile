@@ -19,7 +19,7 @@ install: $(STAMP)
 
 # Demo site: SQLite under var/, tasks run in-process, DEBUG on, demo users printed.
 run: install
-	mkdir -p var
+	mkdir -p var/static
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	@echo "Casebook is starting on http://127.0.0.1:8000 (log in with a demo user above)"
@@ -27,11 +27,11 @@ run: install
 
 # The whole suite; DATABASE_URL picks the database (SQLite by default, PostgreSQL in CI).
 test: install
-	mkdir -p var
+	mkdir -p var/static
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
 
 smoke: install
-	mkdir -p var
+	mkdir -p var/static
 	$(BIN)/pytest -m smoke
 
 lint: install
