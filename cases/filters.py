@@ -15,6 +15,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from casebook.accounts.roles import Role
+
 from .dates import overlapping, range_bounds
 from .models import (
     Affiliation,
@@ -75,7 +77,7 @@ def traditional_region(terms: list[Term]) -> Q:
     return condition
 
 
-def name_query(text: str) -> Q:
+def name_query(text: str, *, withheld_too: bool = True) -> Q:
     """Detentions whose person is named, in any script or spelling, like `text` (on Detention).
 
     The query is folded like the stored search text, so case, accents and tone marks do not
@@ -83,9 +85,11 @@ def name_query(text: str) -> Q:
     """
     folded = fold(text)
     variants = PersonName.objects.filter(person=OuterRef("person_id"), search_text__contains=folded)
-    return (
+    found = (
         Exists(variants) | Q(person__name__icontains=text) | Q(person__description__icontains=text)
     )
+    # A hit on a withheld name would confirm that the person is in the data.
+    return found if withheld_too else found & Q(person__identity_withheld=False)
 
 
 def case_text_query(text: str) -> Q:
@@ -147,6 +151,12 @@ class _SharedFilterSet(filters.FilterSet):
         method="filter_text",
         help_text="Text: case reference or title, or a person's name in any script or spelling.",
     )
+
+    @property
+    def sees_withheld_names(self) -> bool:
+        """Only those who may read withheld identities may search by them."""
+        user = getattr(self.request, "user", None)
+        return user is None or user.has_role(Role.MONITOR, Role.REVIEWER, Role.ADMINISTRATOR)
 
     # How each kind of condition reaches the list's own model.
     def on_case(self, queryset: QuerySet, condition: Q) -> QuerySet:
@@ -252,7 +262,7 @@ class DetentionFilter(_SharedFilterSet):
         if not value.strip():
             return queryset
         in_case = Exists(Case.objects.filter(case_text_query(value), pk=OuterRef("case_id")))
-        return queryset.filter(name_query(value) | in_case)
+        return queryset.filter(name_query(value, withheld_too=self.sees_withheld_names) | in_case)
 
 
 class CaseFilter(_SharedFilterSet):
@@ -277,7 +287,11 @@ class CaseFilter(_SharedFilterSet):
     def filter_text(self, queryset, name, value):
         if not value.strip():
             return queryset
-        people = Exists(Detention.objects.filter(name_query(value), case_id=OuterRef("pk")))
+        people = Exists(
+            Detention.objects.filter(
+                name_query(value, withheld_too=self.sees_withheld_names), case_id=OuterRef("pk")
+            )
+        )
         return queryset.filter(case_text_query(value) | people)
 
 

@@ -154,3 +154,15 @@ def test_region_filter(client_for, monitor):
     make_case(title="Elsewhere", place=PlaceFactory(name="Amdo county"))
     assert Place.objects.count() == 3
     assert references_found(client_for(monitor), "region=kham") == {inside.reference}
+
+
+def test_advocates_cannot_find_a_withheld_person_by_name(client_for, advocate, monitor):
+    hidden = PersonFactory(name="Gendun Withheld", identity_withheld=True)
+    person_add_name(
+        acting_user=None, person=hidden, name="Gendun Withheld", language=LanguageTag.ENGLISH
+    )
+    case = make_case(title="Detention in Kardze")
+    DetentionFactory(case=case, person=hidden)
+    # The search would confirm the person is in the data, even with the name masked.
+    assert references_found(client_for(advocate), "q=gendun") == set()
+    assert references_found(client_for(monitor), "q=gendun") == {case.reference}
