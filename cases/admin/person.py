@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from ..api.access import visible_people
 from ..models import Affiliation, Consent, Person, PersonName
 from ..services.people import (
     person_add_affiliation,
@@ -105,8 +106,13 @@ class PersonAdmin(CasebookAdmin):
     )
     readonly_fields = ("public_id", "version", "created_at", "updated_at")
 
+    gated = True
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Person]:
-        return super().get_queryset(request).prefetch_related("names")
+        # People detained only in cases hidden from this user stay hidden here too, with the
+        # encrypted details on their change form.
+        visible = visible_people(request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=visible).prefetch_related("names")
 
     @admin.display(description=_("names"))
     def name_variants(self, obj: Person) -> str:
@@ -132,6 +138,12 @@ class PersonAdmin(CasebookAdmin):
 
 @admin.register(PersonName)
 class PersonNameAdmin(CasebookAdmin):
+    gated = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        visible = visible_people(request.user).values("pk")
+        return super().get_queryset(request).filter(person__in=visible)
+
     list_display = ("name", "language", "kind", "person")
     list_filter = ("language", "kind")
     list_select_related = ("person",)
@@ -154,6 +166,12 @@ class PersonNameAdmin(CasebookAdmin):
 
 @admin.register(Affiliation)
 class AffiliationAdmin(CasebookAdmin):
+    gated = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        visible = visible_people(request.user).values("pk")
+        return super().get_queryset(request).filter(person__in=visible)
+
     list_display = ("person", "role", "organization", "note")
     list_filter = ("role",)
     list_select_related = ("person", "organization", "role")
@@ -181,6 +199,12 @@ class AffiliationAdmin(CasebookAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(CasebookAdmin):
+    gated = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        visible = visible_people(request.user).values("pk")
+        return super().get_queryset(request).filter(person__in=visible)
+
     list_display = ("person", "recipient", "decision", "given_by", "recorded_on", "recorded_by")
     list_filter = ("recipient", "decision")
     list_select_related = ("person", "recorded_by")

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from ..api.access import visible_sources
 from ..models import Citation, EvidenceFile, Source
 from ..services.sources import citation_create, source_create, source_update
 from .access import visible_citations
@@ -69,6 +70,13 @@ class EvidenceFileInline(ReadOnlyInlineMixin, TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(CasebookAdmin):
+    gated = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
+        # Sources cited only on cases hidden from this user stay hidden, originators included.
+        visible = visible_sources(request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=visible)
+
     form = VersionedForm
     inlines = (SourceCitationInline, EvidenceFileInline)
     list_display = ("title", "outlet", "published_column", "reliability", "kind")
@@ -175,6 +183,12 @@ class CitationAdmin(FactAdminMixin, CasebookAdmin):
 @admin.register(EvidenceFile)
 class EvidenceFileAdmin(CasebookAdmin):
     """Read-only until evidence upload exists: no add, change or delete here."""
+
+    gated = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceFile]:
+        visible = visible_sources(request.user).values("pk")
+        return super().get_queryset(request).filter(source__in=visible)
 
     list_display = ("__str__", "source", "kind", "media_type", "size_column", "sha256_short")
     list_filter = ("kind", "media_type")

@@ -97,6 +97,12 @@ ADMIN_LISTS = [
     "/admin/cases/casetransition/",
     "/admin/cases/detentionevent/",
     "/admin/cases/caserelation/",
+    "/admin/cases/person/",
+    "/admin/cases/personname/",
+    "/admin/cases/affiliation/",
+    "/admin/cases/consent/",
+    "/admin/cases/source/",
+    "/admin/cases/evidencefile/",
 ]
 
 
@@ -110,9 +116,16 @@ def test_admin_lists_hold_back_a_restricted_case(client, secret, staff_monitor):
     response = client.get(f"/admin/cases/case/?q={secret['case'].reference}")
     assert b"0 results" in response.content
     assert b"RESTRICTED-MARKER-TITLE" not in response.content
-    detail = client.get(f"/admin/cases/case/{secret['case'].pk}/change/")
-    assert detail.status_code in (302, 404)
-    assert_no_leak(detail, secret["case"])
+    for url in (
+        f"/admin/cases/case/{secret['case'].pk}/change/",
+        f"/admin/cases/person/{secret['person'].pk}/change/",
+        f"/admin/cases/person/{secret['person'].pk}/history/",
+        f"/admin/cases/source/{secret['source'].pk}/change/",
+        f"/admin/cases/source/{secret['source'].pk}/history/",
+    ):
+        detail = client.get(url)
+        assert detail.status_code in (302, 404), url
+        assert_no_leak(detail, secret["case"])
 
 
 @pytest.mark.parametrize(
@@ -122,6 +135,9 @@ def test_admin_lists_hold_back_a_restricted_case(client, secret, staff_monitor):
         ("citation", "case", "RESTRICTED"),
         ("intervention", "case", "RESTRICTED"),
         ("caserelation", "to_case", "RESTRICTED"),
+        ("detention", "person", "RESTRICTED"),
+        ("citation", "person", "RESTRICTED"),
+        ("citation", "source", "RESTRICTED"),
     ],
 )
 def test_admin_autocomplete_holds_back_a_restricted_case(
