@@ -32,7 +32,7 @@ from ..exports.jobs import (
     export_job_start,
     export_jobs_for,
 )
-from ..exports.profiles import PARTNER_RECIPIENTS, Profile, allowed_profiles
+from ..exports.profiles import PARTNER_RECIPIENTS, Profile, allowed_profiles, require_profile
 from ..filters import CaseFilter, DetentionFilter
 from ..models import Case, ExportJob, ExportJobState, ExportKind
 
@@ -193,6 +193,8 @@ def export_job_download(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
     job = _job_or_404(request.user, public_id)
     if export_job_expired(job):
         return render(request, "exports/job_gone.html", {"job": job}, status=410)
+    # A user whose role changed since the job ran may no longer take a file of this profile.
+    require_profile(request.user, job.profile)
     handle = export_job_open(job)
     if handle is None:
         raise Http404(_("This export has no file to download."))

@@ -342,3 +342,15 @@ def test_job_file_is_reachable_by_no_url_but_the_download_view(client, monitor, 
         assert b"Tashi Early" not in b"".join(getattr(response, "streaming_content", [b""]))
         assert b"Tashi Early" not in getattr(response, "content", b"")
     assert download(client, done_job)[0].status_code == 200
+
+
+def test_a_user_who_lost_the_role_cannot_download_an_internal_file(client, monitor, done_job):
+    from django.contrib.auth.models import Group
+
+    from casebook.accounts.roles import Role
+
+    monitor.groups.remove(Group.objects.get(name=Role.MONITOR.value))
+    monitor.groups.add(Group.objects.get(name=Role.ADVOCATE.value))
+    client.force_login(monitor)
+    response = client.get(f"/exports/{done_job.public_id}/download/")
+    assert response.status_code == 403
