@@ -10,8 +10,10 @@
 2. The rows come from `visible_cases(user, PURPOSES[profile])` narrowed by the list's own
    filters, through the export row models (cases.exports.rows), which apply the profile's
    redaction; `cases.exports.formats.stream` turns them into bytes as they arrive.
-3. The answer is a StreamingHttpResponse: constant memory whatever the size (server-side
-   cursor, rows in chunks), sent as an attachment that a browser will not sniff or render.
+3. The answer is a StreamingHttpResponse: constant memory whatever the size, sent as an
+   attachment that a browser will not sniff or render. On PostgreSQL the detention list is
+   written by the database in one COPY statement (cases.exports.sql); elsewhere, and for the
+   case list, rows are read through a server-side cursor in chunks.
 
 `export_response` is the hook for large exports run as background jobs: it takes the request
 and a function from profile to queryset, and `export_request` parses and checks the
@@ -34,6 +36,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from cases.exports import sql as sql_exports
 from cases.exports.formats import FORMATS, stream
 from cases.exports.profiles import (
     PARTNER_RECIPIENTS,
@@ -157,15 +160,24 @@ def export_response(
     def case_url(reference: str) -> str:
         return request.build_absolute_uri(reverse("cases:case-detail", args=[reference]))
 
-    if kind == "detentions":
+    bom = export.bom and export.format == "csv"
+    if kind == "detentions" and sql_exports.available():
+        body = sql_exports.detention_stream(
+            export.format,
+            queryset,
+            profile=export.profile,
+            recipient=export.recipient,
+            case_url=case_url,
+            bom=bom,
+        )
+    elif kind == "detentions":
         rows = detention_rows(
             queryset, profile=export.profile, recipient=export.recipient, case_url=case_url
         )
-        columns = DETENTION_COLUMNS
+        body = stream(export.format, rows, DETENTION_COLUMNS, bom=bom)
     else:
         rows = case_rows(queryset, profile=export.profile, case_url=case_url)
-        columns = CASE_COLUMNS
-    body = stream(export.format, rows, columns, bom=export.bom and export.format == "csv")
+        body = stream(export.format, rows, CASE_COLUMNS, bom=bom)
     response = StreamingHttpResponse(body, content_type=FORMATS[export.format].media_type)
     response["Content-Disposition"] = (
         f'attachment; filename="{export_filename(kind, export.format)}"'

@@ -80,9 +80,10 @@ def csv_stream(
     rows: Iterable[dict[str, Any]], columns: list[Column], *, bom: bool = False
 ) -> Iterator[bytes]:
     """UTF-8 CSV with a header of column labels; `bom` for Excel, which otherwise guesses the
-    encoding and garbles Tibetan and Chinese."""
+    encoding and garbles Tibetan and Chinese. Lines end with LF, as PostgreSQL's COPY writes
+    them (cases.exports.sql), so both paths give the same bytes."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\n")
     if bom:
         buffer.write("\ufeff")
     writer.writerow([column.label for column in columns])

@@ -259,15 +259,19 @@ def _detention_chunk(chunk, lookups, profile, recipient, case_url):
         names[person_id][language].append(name)
 
     charges: dict[int, list[str]] = defaultdict(list)
-    for detention_id, term_id in Detention.charges.through.objects.filter(
-        detention_id__in=detention_ids
-    ).values_list("detention_id", "term_id"):
+    for detention_id, term_id in (
+        Detention.charges.through.objects.filter(detention_id__in=detention_ids)
+        .order_by("id")
+        .values_list("detention_id", "term_id")
+    ):
         charges[detention_id].append(lookups.term(term_id))
 
     affiliations: dict[int, list[str]] = defaultdict(list)
-    for person_id, organization, role_id in Affiliation.objects.filter(
-        person_id__in=person_ids
-    ).values_list("person_id", "organization__name", "role_id"):
+    for person_id, organization, role_id in (
+        Affiliation.objects.filter(person_id__in=person_ids)
+        .order_by("organization__name", "id")
+        .values_list("person_id", "organization__name", "role_id")
+    ):
         role = lookups.term(role_id)
         affiliations[person_id].append(f"{role}, {organization}" if role else organization)
 
@@ -294,9 +298,9 @@ def _detention_chunk(chunk, lookups, profile, recipient, case_url):
         }
         other = [
             f"{name} [{tag}]"
-            for tag, found in by_language.items()
+            for tag in sorted(by_language)
             if tag not in NAME_COLUMNS
-            for name in found
+            for name in by_language[tag]
         ]
         if not shown:
             name_fields = dict.fromkeys(name_fields, "")

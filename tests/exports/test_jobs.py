@@ -60,8 +60,15 @@ def test_monitor_job_with_filters_is_done_with_progress_equal_to_rows(
     assert job.started_at <= job.finished_at
 
 
+@pytest.fixture
+def python_rows(monkeypatch):
+    """The row-by-row writer (the one used on SQLite), whose rows these tests watch; on
+    PostgreSQL the detention file is otherwise written by one COPY statement."""
+    monkeypatch.setattr(jobs.sql_exports, "available", lambda using="default": False)
+
+
 def test_progress_is_recorded_while_the_file_is_written(
-    monitor, export_cases, monkeypatch, django_capture_on_commit_callbacks
+    monitor, export_cases, monkeypatch, django_capture_on_commit_callbacks, python_rows
 ):
     real_rows = jobs.detention_rows
     seen = []
@@ -211,7 +218,13 @@ def test_job_is_queued_only_when_the_transaction_commits(monitor, export_cases):
 
 
 def test_job_that_raises_half_way_is_failed_and_leaves_no_file(
-    client, monitor, export_cases, export_root, monkeypatch, django_capture_on_commit_callbacks
+    client,
+    monitor,
+    export_cases,
+    export_root,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    python_rows,
 ):
     real_rows = jobs.detention_rows
     seen_partial = []
@@ -274,7 +287,13 @@ def test_running_a_done_job_again_changes_nothing(
 
 
 def test_a_superseded_attempt_never_mixes_its_file_with_the_newer_manifest(
-    client, monitor, export_cases, export_root, monkeypatch, django_capture_on_commit_callbacks
+    client,
+    monitor,
+    export_cases,
+    export_root,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    python_rows,
 ):
     """A redelivered task starts while the first run is still writing: the newer attempt's file
     and manifest win, and what is served matches the manifest."""
