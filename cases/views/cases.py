@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +23,7 @@ from ..models import Case, Detention, Place, PlaceName
 from ..queries import case_list_for
 from .case_page import render_case_page
 from .common import case_page_case_or_404
+from .paging import CappedPaginator
 
 CASES_PER_PAGE = 50
 HIERARCHY_SEPARATOR = " › "
@@ -105,7 +105,7 @@ def _empty_reason(user) -> str:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     cases = with_people_detained(case_list_for(request.user))
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     labels = place_hierarchy_labels(case.place for case in page if case.place_id)
     rows = [(case, labels.get(case.place_id, "")) for case in page]
     context = {

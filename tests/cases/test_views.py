@@ -304,6 +304,22 @@ def test_list_is_paginated_with_a_result_count(client, monitor):
     assert second.count('class="case-table__title"') == 1
 
 
+def test_a_list_longer_than_the_count_cap_says_more_than(client, monitor, monkeypatch):
+    """Counting every row of a huge list costs more than the page; the count stops at a cap."""
+    from cases.views import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    for number in range(5):
+        CaseFactory(title=f"Case number {number}")
+    client.force_login(monitor)
+    with CaptureQueriesContext(connection) as captured:
+        page = html(client.get(LIST_URL))
+    assert "More than 3 cases" in page
+    (count,) = [q["sql"] for q in captured if "COUNT(" in q["sql"] and "cases_case" in q["sql"]]
+    assert "LIMIT 4" in count and "head_count" not in count and "ORDER BY" not in count
+    assert page.count('class="case-table__title"') == 5
+
+
 # --- Cost: a fixed number of queries -------------------------------------------------------
 
 
