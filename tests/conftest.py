@@ -51,3 +51,12 @@ def demo_case(db):
 
     case, _created = load_drilda_case(acting_user=None)
     return case
+
+
+@pytest.fixture(scope="session")
+def list_costs(django_db_setup, django_db_blocker):
+    """The SQL queries of every list of the site with 1 row and with 50, measured once per
+    session on rows that are rolled back before any test runs (tests/list_costs.py)."""
+    from .list_costs import measure_every_list
+
+    return measure_every_list(django_db_blocker)

@@ -11,6 +11,7 @@ from cases.services.detentions import detention_add_event
 from cases.services.people import person_add_affiliation
 
 from ..factories import DetentionFactory, PersonFactory, PlaceFactory, SourceFactory, cite, term
+from ..list_costs import API_CASE_PARTS, API_EXPORTS, API_LISTS, API_STATISTICS, ROWS
 from .conftest import make_case
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,9 @@ pytestmark = pytest.mark.django_db
 # statistics add one grouped query per breakdown (the places take three).
 MAX_LIST_QUERIES = 10
 MAX_STATS_QUERIES = 14
+# An export reads its rows in chunks, with one query per chunk for each relation it flattens
+# (names, charges, affiliations, consents, sources), after a bounded count of the rows.
+MAX_EXPORT_QUERIES = 18
 
 
 def queries(client, url: str) -> int:
@@ -115,3 +119,45 @@ def test_token_authenticated_list_costs_the_same(token_client, monitor, relation
     for number in range(1, 4):
         full_row(number, *relations)
     assert queries(client, "/api/v1/detentions/") <= first
+
+
+# --- Every other list: `list_costs` (tests/list_costs.py) measured them with 1 row and 50 -------
+
+
+@pytest.mark.parametrize("name", API_LISTS)
+def test_every_list_costs_the_same_with_1_and_50_rows(list_costs, name):
+    one, fifty = list_costs.one[name], list_costs.fifty[name]
+    assert fifty.rows == ROWS, "a page of 50 should be full"
+    assert fifty.queries == one.queries
+    assert fifty.queries <= MAX_LIST_QUERIES
+
+
+@pytest.mark.parametrize("name", API_LISTS)
+def test_a_page_of_1_costs_the_same_as_a_page_of_50(list_costs, name):
+    small, large = list_costs.page_of_one[name], list_costs.fifty[name]
+    assert (small.rows, large.rows) == (1, ROWS)
+    assert large.queries == small.queries
+
+
+@pytest.mark.parametrize("name", API_CASE_PARTS)
+def test_a_case_part_list_costs_the_same_with_a_few_and_many_rows(list_costs, name):
+    few, many = list_costs.one[name], list_costs.fifty[name]
+    assert few.rows < 10 and many.rows >= ROWS
+    assert many.queries == few.queries
+    assert many.queries <= MAX_LIST_QUERIES
+
+
+@pytest.mark.parametrize("name", API_STATISTICS)
+def test_statistics_cost_the_same_with_1_and_50_rows(list_costs, name):
+    one, fifty = list_costs.one[name], list_costs.fifty[name]
+    assert (one.rows, fifty.rows) == (1, ROWS), "head counts"
+    assert fifty.queries == one.queries
+    assert fifty.queries <= MAX_STATS_QUERIES
+
+
+@pytest.mark.parametrize("name", API_EXPORTS)
+def test_a_whole_export_costs_the_same_with_1_and_50_rows(list_costs, name):
+    one, fifty = list_costs.one[name], list_costs.fifty[name]
+    assert (one.rows, fifty.rows) == (1, ROWS), "rows in the file"
+    assert fifty.queries == one.queries
+    assert fifty.queries <= MAX_EXPORT_QUERIES
