@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 
 from cases.dates import OPEN_START
 from cases.models import Detention, Place, Term, VocabularyKey
@@ -102,15 +102,15 @@ def by_violation_type(detentions: QuerySet[Detention]) -> list[dict[str, Any]]:
 
 
 def detention_statistics(detentions: QuerySet[Detention], *, place_level: int) -> dict[str, Any]:
-    total = detentions.order_by().aggregate(total=Coalesce(_heads(), 0))["total"]
+    # Every detention has exactly one status, so the total is the sum of that breakdown: one
+    # pass over the filtered detentions fewer than a separate SUM.
+    statuses = _grouped(detentions, "status")
     return {
-        "total": total,
+        "total": sum(count for _status, count in statuses),
         "place_level": place_level,
         "by_month": by_month(detentions),
         "by_place": by_place(detentions, place_level),
-        "by_status": [
-            {"status": status, "count": count} for status, count in _grouped(detentions, "status")
-        ],
+        "by_status": [{"status": status, "count": count} for status, count in statuses],
         "by_violation_type": by_violation_type(detentions),
         "by_gender": [
             {"gender": sex, "count": count} for sex, count in _grouped(detentions, "person__sex")

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -127,6 +130,18 @@ class Case(TimeStampedModel):
                 fields=["occurred_earliest", "occurred_latest"], name="case_occurred_range"
             ),
             models.Index(fields=["state", "confidentiality"], name="case_state_confidentiality"),
+            models.Index(fields=["place", "state"], name="case_place_state"),
+            # The API's sort keys (cases/api/pagination.py), so a page is read in index order.
+            models.Index(
+                Coalesce("occurred_earliest", Value(datetime.date.min)).desc(),
+                "reference",
+                name="case_occurred_desc",
+            ),
+            models.Index(
+                Coalesce("occurred_earliest", Value(datetime.date.max)),
+                "reference",
+                name="case_occurred_asc",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -179,6 +182,18 @@ class Detention(PublicIdModel):
             ),
             models.Index(fields=["status"], name="detention_status"),
             models.Index(fields=["expected_release"], name="detention_expected_release"),
+            # The API's sort keys (cases/api/pagination.py: unknown dates sort last either
+            # way), so a page of the prisoner list is read in index order.
+            models.Index(
+                Coalesce("detained_on_earliest", Value(datetime.date.min)).desc(),
+                "public_id",
+                name="detention_detained_desc",
+            ),
+            models.Index(
+                Coalesce("detained_on_earliest", Value(datetime.date.max)),
+                "public_id",
+                name="detention_detained_asc",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -105,6 +105,8 @@ class Person(PublicIdModel):
         ordering = ["name", "id"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        # The API's sort key (name, then the public id), so a page is read in index order.
+        indexes = [models.Index(fields=["name", "public_id"], name="person_name_order")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(head_count__gte=1), name="person_head_count_positive"

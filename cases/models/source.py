@@ -107,6 +107,8 @@ class Source(PublicIdModel):
     class Meta:
         ordering = ["-published_on_earliest", "title"]
         verbose_name = _("source")
+        # The API's sort key (title, then the public id), so a page is read in index order.
+        indexes = [models.Index(fields=["title", "public_id"], name="source_title_order")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(published_on_earliest__isnull=True)
