@@ -33,7 +33,7 @@ from .models import (
     VocabularyKey,
 )
 from .models.base import Certainty
-from .text import fold
+from .text import fold, search_key
 
 
 class EdtfField(forms.CharField):
@@ -82,6 +82,21 @@ def traditional_region(terms: list[Term]) -> Q:
     return Q(place_id__in=Place.objects.filter(inside).values("pk"))
 
 
+def _variant_needle(text: str) -> str:
+    """What to look for in the name variants' search text.
+
+    A trigram index needs three characters, and Chinese names are often two ("丹增"). The
+    search text of every variant also holds its transliteration ("丹增 danzeng"), so a short
+    query in a non-Latin script is looked up by its transliteration: the same names and their
+    pinyin spellings are found, from the index, instead of by reading every variant.
+    """
+    folded = fold(text)
+    if len(folded) >= 3:
+        return folded
+    transliterated = search_key(folded).removeprefix(folded).strip()
+    return transliterated if len(transliterated) >= 3 else folded
+
+
 def people_named(text: str, *, withheld_too: bool = True) -> QuerySet:
     """Ids of the people named, in any script or spelling, like `text`.
 
@@ -90,7 +105,7 @@ def people_named(text: str, *, withheld_too: bool = True) -> QuerySet:
     Each branch is served by a trigram index (migration 0008); their union is a short list
     of ids rather than a condition tested on every detention.
     """
-    by_variant = PersonName.objects.filter(search_text__contains=fold(text))
+    by_variant = PersonName.objects.filter(search_text__contains=_variant_needle(text))
     by_person = Person.objects.filter(Q(name__icontains=text) | Q(description__icontains=text))
     if not withheld_too:
         # A hit on a withheld name would confirm that the person is in the data.
@@ -262,8 +277,19 @@ class DetentionFilter(_SharedFilterSet):
         model = Detention
         fields: list[str] = []
 
+    def filter_queryset(self, queryset):
+        self._case_conditions: list[Q] = []
+        queryset = super().filter_queryset(queryset)
+        if self._case_conditions:
+            # All the case conditions in one list of case ids: the planner reads the few cases
+            # of a county, in a state, in a period from their indexes, then their detentions.
+            cases = Case.objects.filter(*self._case_conditions).order_by().values("pk")
+            queryset = queryset.filter(case_id__in=cases)
+        return queryset
+
     def on_case(self, queryset, condition):
-        return queryset.filter(Exists(Case.objects.filter(condition, pk=OuterRef("case_id"))))
+        self._case_conditions.append(condition)
+        return queryset
 
     def on_detention(self, queryset, condition):
         return queryset.filter(condition)

@@ -181,9 +181,15 @@ class KeysetPagination(BasePagination):
             ("-" if descending != reverse else "") + alias
             for alias, (_field, descending) in zip(aliases, self.keys, strict=True)
         ]
-        rows = list(queryset.order_by(*ordering)[: self.page_size + 1])
-        more = len(rows) > self.page_size
-        rows = rows[: self.page_size]
+        # Two steps (a "deferred join"): the page's ids from the filters and sort key alone,
+        # then those rows with everything the serializer joins. Planned as one statement, the
+        # joins of the second step crowd the planner out of the plan that reads the first
+        # step's indexes, and a filtered page of 300,000 detentions takes seconds, not ms.
+        ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[: self.page_size + 1])
+        more = len(ids) > self.page_size
+        ids = ids[: self.page_size]
+        by_pk = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
+        rows = [by_pk[pk] for pk in ids if pk in by_pk]
         if reverse:
             rows.reverse()
         self.aliases = aliases

@@ -91,6 +91,21 @@ def test_text_query_finds_names_in_any_script_and_spelling(client_for, monitor):
     assert references_found(client, "q=nobody-of-that-name") == set()
 
 
+def test_a_two_character_chinese_name_is_found_with_its_pinyin_spellings(client_for, monitor):
+    """Chinese given names are often two characters, too short for a trigram index: the
+    search goes through their transliteration, which also finds the pinyin spellings."""
+    chinese = PersonFactory(name="Tenzin", names=[("丹增多杰", LanguageTag.CHINESE_SIMPLIFIED)])
+    pinyin = PersonFactory(name="T. D.", names=[("Dānzēng", LanguageTag.PINYIN)])
+    other = PersonFactory(name="Dolkar", names=[("卓嘎", LanguageTag.CHINESE_SIMPLIFIED)])
+    case = make_case(title="Detention in Sershul")
+    for person in (chinese, pinyin, other):
+        DetentionFactory(case=case, person=person)
+    client = client_for(monitor)
+    assert people_found(client, "q=丹增") == {"Tenzin", "T. D."}
+    assert people_found(client, "q=卓嘎") == {"Dolkar"}
+    assert people_found(client, "q=丹增多杰") == {"Tenzin"}
+
+
 def test_status_gender_and_charge_filters(client_for, monitor):
     case = make_case(title="Detentions")
     released = DetentionFactory(
