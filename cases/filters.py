@@ -101,7 +101,7 @@ def people_named(text: str, *, withheld_too: bool = True) -> QuerySet:
     """Ids of the people named, in any script or spelling, like `text`.
 
     The query is folded like the stored search text, so case, accents and tone marks do not
-    matter, and "tashi" finds a name stored only in Tibetan script through its transliteration.
+    matter, and "zhaxi" finds 扎西 through the transliteration stored beside it.
     Each branch is served by a trigram index (migration 0008); their union is a short list
     of ids rather than a condition tested on every detention.
     """

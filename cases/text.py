@@ -28,7 +28,8 @@ def _is_latin_mark(char: str) -> bool:
 def search_key(text: str) -> str:
     """What a name is matched against: its folded form and its ASCII transliteration.
 
-    The transliteration lets "tashi" find a name entered only in Tibetan or pinyin with tones.
+    The transliteration lets "zhaxi" find 扎西 and "tashi" find "Tāshí". Tibetan script comes
+    out letter by letter ("bkr-shis"), so a phonetic spelling needs a variant of its own.
     """
     folded = fold(text)
     ascii_form = " ".join(anyascii(folded).casefold().split())
