@@ -82,6 +82,13 @@ def traditional_region(terms: list[Term]) -> Q:
     return Q(place_id__in=Place.objects.filter(inside).values("pk"))
 
 
+def _too_short(text: str) -> bool:
+    """Fewer than three characters: no trigram index serves a fragment that short, so only the
+    name variants are searched, through their transliteration (below), not display names,
+    descriptions or case titles, which would each be read in full."""
+    return len(fold(text)) < 3
+
+
 def _variant_needle(text: str) -> str:
     """What to look for in the name variants' search text.
 
@@ -106,10 +113,13 @@ def people_named(text: str, *, withheld_too: bool = True) -> QuerySet:
     of ids rather than a condition tested on every detention.
     """
     by_variant = PersonName.objects.filter(search_text__contains=_variant_needle(text))
-    by_person = Person.objects.filter(Q(name__icontains=text) | Q(description__icontains=text))
     if not withheld_too:
         # A hit on a withheld name would confirm that the person is in the data.
         by_variant = by_variant.filter(person__identity_withheld=False)
+    if _too_short(text):
+        return by_variant.order_by().values("person_id")
+    by_person = Person.objects.filter(Q(name__icontains=text) | Q(description__icontains=text))
+    if not withheld_too:
         by_person = by_person.filter(identity_withheld=False)
     # A compound statement's branches may not be ordered: the models' default orderings go.
     return by_variant.order_by().values("person_id").union(by_person.order_by().values("pk"))
@@ -118,6 +128,8 @@ def people_named(text: str, *, withheld_too: bool = True) -> QuerySet:
 def cases_titled(text: str) -> QuerySet:
     """Ids of the cases whose reference is `text` or whose title holds it."""
     text = text.strip()
+    if _too_short(text):
+        return Case.objects.filter(reference__iexact=text).order_by().values("pk")
     matching = Case.objects.filter(Q(reference__iexact=text) | Q(title__icontains=text))
     return matching.order_by().values("pk")
 
