@@ -22,7 +22,7 @@ from cases.models import (
     Person,
     Source,
 )
-from cases.queries import Purpose, visible_cases
+from cases.queries import Purpose, visible_case_condition, visible_cases
 
 
 def is_editor(user: Any) -> bool:
@@ -46,7 +46,7 @@ def _works_inside(user: Any) -> bool:
 
 
 def visible_detentions(user: Any, purpose: Purpose = Purpose.BROWSE) -> QuerySet[Detention]:
-    return Detention.objects.filter(case__in=visible_cases(user, purpose))
+    return Detention.objects.filter(visible_case_condition(user, purpose, via="case__"))
 
 
 def visible_events(user: Any) -> QuerySet[DetentionEvent]:
@@ -60,8 +60,9 @@ def visible_interventions(user: Any) -> QuerySet[Intervention]:
 def visible_people(user: Any) -> QuerySet[Person]:
     """People detained in a case the user may see (plus, for those working inside, people not
     yet detained in any case)."""
-    cases = visible_cases(user)
-    in_visible_case = Exists(Detention.objects.filter(person=OuterRef("pk"), case__in=cases))
+    in_visible_case = Exists(
+        Detention.objects.filter(visible_case_condition(user, via="case__"), person=OuterRef("pk"))
+    )
     if not _works_inside(user):
         return Person.objects.filter(in_visible_case)
     unattached = ~Exists(Detention.objects.filter(person=OuterRef("pk")))

@@ -53,7 +53,7 @@ from ..models import (
     ExportJobState,
     ExportKind,
 )
-from ..queries import visible_cases
+from ..queries import visible_case_condition, visible_cases
 from . import sql as sql_exports
 from .formats import FORMATS, stream
 from .profiles import PURPOSES, Profile, recipient_for, require_profile
@@ -157,8 +157,12 @@ def export_queryset(
     shared filters. Invalid filters raise ValidationError with each field's messages: an
     export never silently drops a filter it could not read.
     """
-    cases = visible_cases(user, PURPOSES[profile])
-    base = Detention.objects.filter(case__in=cases) if kind == ExportKind.DETENTIONS else cases
+    if kind == ExportKind.DETENTIONS:
+        base = Detention.objects.filter(
+            visible_case_condition(user, PURPOSES[profile], via="case__")
+        )
+    else:
+        base = visible_cases(user, PURPOSES[profile])
     filterset = _filterset_class(kind)(data=_as_querydict(filters), queryset=base)
     if not filterset.is_valid():
         raise ValidationError(
