@@ -60,9 +60,8 @@ def visible_interventions(user: Any) -> QuerySet[Intervention]:
 def visible_people(user: Any) -> QuerySet[Person]:
     """People detained in a case the user may see (plus, for those working inside, people not
     yet detained in any case)."""
-    in_visible_case = Exists(
-        Detention.objects.filter(visible_case_condition(user, via="case__"), person=OuterRef("pk"))
-    )
+    cases = visible_cases(user)
+    in_visible_case = Exists(Detention.objects.filter(person=OuterRef("pk"), case__in=cases))
     if not _works_inside(user):
         return Person.objects.filter(in_visible_case)
     unattached = ~Exists(Detention.objects.filter(person=OuterRef("pk")))
