@@ -60,6 +60,13 @@ def save_validated(
     return instance
 
 
+def delete_recorded(instance: models.Model, *, acting_user: Any) -> None:
+    """Delete a record, leaving a deletion version that names `acting_user` (the earlier
+    versions stay, so the deleted record can still be read and restored from its history)."""
+    instance._history_user = acting_user
+    instance.delete()
+
+
 def apply_changes(instance: models.Model, changes: Mapping[str, Any]) -> list[str]:
     """Set editable concrete fields from `changes`; return the names of those that changed.
 
