@@ -314,6 +314,7 @@ SPECTACULAR_SETTINGS = {
         "DetentionStatusEnum": "cases.models.vocabulary.DetentionStatus",
         "CaseStateEnum": "cases.models.case.CaseState",
         "AccessEnum": "cases.models.detention.Access",
+        "NameKindEnum": "cases.models.person.NameKind",
     },
     # Served from the sidecar package: no CDN, so the docs work offline and leak no visits.
     "SWAGGER_UI_DIST": "SIDECAR",

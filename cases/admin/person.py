@@ -8,17 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.db.models import QuerySet
+from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..api.access import visible_people
 from ..models import Affiliation, Consent, Person, PersonName
 from ..services.people import (
+    affiliation_delete,
+    affiliation_update,
+    consent_delete,
+    consent_record,
+    consent_update,
     person_add_affiliation,
     person_add_name,
     person_create,
+    person_name_delete,
+    person_name_make_primary,
+    person_name_update,
     person_update,
 )
 from .base import (
@@ -28,10 +36,26 @@ from .base import (
     adopt,
     changed_values,
     edited_values,
+    values_of,
 )
 from .search import ORGANIZATIONS, PEOPLE, search_words, variant_matches
 
 PERSON_SENSITIVE_FIELDS = ("contact_details", "family_details", "internal_notes")
+
+
+def stored(instance: Model) -> Model:
+    """The record as saved, for an update service to compare the form's values against."""
+    return type(instance)._default_manager.get(pk=instance.pk)
+
+
+class ServiceDeletesOnly:
+    """No bulk delete: each removal goes through its service, which keeps the person's rules
+    (a named person keeps a name) and records the change of their cases' facts."""
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)
+        return actions
 
 
 class PersonNameInline(TabularInline):
@@ -48,10 +72,18 @@ class PersonNameInline(TabularInline):
             kind=instance.kind,
         )
 
+    def update(self, request: HttpRequest, instance: PersonName, changed: list[str]) -> None:
+        person_name_update(
+            acting_user=request.user, name=stored(instance), changes=values_of(instance, changed)
+        )
+
+    def delete(self, request: HttpRequest, instance: PersonName) -> None:
+        person_name_delete(acting_user=request.user, name=instance)
+
 
 class AffiliationInline(TabularInline):
     model = Affiliation
-    fields = ("organization", "role", "note")
+    fields = ("organization", "role", "started_on", "ended_on", "note")
     autocomplete_fields = ("organization", "role")
 
     def create(self, request: HttpRequest, instance: Affiliation) -> Affiliation:
@@ -61,18 +93,45 @@ class AffiliationInline(TabularInline):
             organization=instance.organization,
             role=instance.role,
             note=instance.note,
+            started_on=instance.started_on,
+            ended_on=instance.ended_on,
         )
+
+    def update(self, request: HttpRequest, instance: Affiliation, changed: list[str]) -> None:
+        affiliation_update(
+            acting_user=request.user,
+            affiliation=stored(instance),
+            changes=values_of(instance, changed),
+        )
+
+    def delete(self, request: HttpRequest, instance: Affiliation) -> None:
+        affiliation_delete(acting_user=request.user, affiliation=instance)
 
 
 class ConsentInline(TabularInline):
     model = Consent
     fields = ("recipient", "decision", "given_by", "recorded_on", "recorded_by", "note")
-    autocomplete_fields = ("recorded_by",)
+    # Whoever records a decision is its recorder: the services set it, not the form.
+    readonly_fields = ("recorded_by",)
 
     def create(self, request: HttpRequest, instance: Consent) -> Consent:
-        if instance.recorded_by_id is None:
-            instance.recorded_by = request.user
-        return super().create(request, instance)
+        return consent_record(
+            acting_user=request.user,
+            person=instance.person,
+            recipient=instance.recipient,
+            decision=instance.decision,
+            given_by=instance.given_by,
+            recorded_on=instance.recorded_on,
+            note=instance.note,
+        )
+
+    def update(self, request: HttpRequest, instance: Consent, changed: list[str]) -> None:
+        consent_update(
+            acting_user=request.user, consent=stored(instance), changes=values_of(instance, changed)
+        )
+
+    def delete(self, request: HttpRequest, instance: Consent) -> None:
+        consent_delete(acting_user=request.user, consent=instance)
 
 
 @admin.register(Person)
@@ -137,8 +196,9 @@ class PersonAdmin(CasebookAdmin):
 
 
 @admin.register(PersonName)
-class PersonNameAdmin(CasebookAdmin):
+class PersonNameAdmin(ServiceDeletesOnly, CasebookAdmin):
     gated = True
+    actions = ("make_primary",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         visible = visible_people(request.user).values("pk")
@@ -159,20 +219,39 @@ class PersonNameAdmin(CasebookAdmin):
 
     def save_model(self, request: HttpRequest, obj: PersonName, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            saved = person_name_update(
+                acting_user=request.user, name=stored(obj), changes=changed_values(form, obj)
+            )
+            adopt(obj, saved)
             return
         adopt(obj, person_add_name(acting_user=request.user, **edited_values(form, obj)))
 
+    def delete_model(self, request: HttpRequest, obj: PersonName) -> None:
+        person_name_delete(acting_user=request.user, name=obj)
+
+    @admin.action(description=_("Make the selected spelling the display name"))
+    def make_primary(self, request: HttpRequest, queryset: QuerySet[PersonName]) -> None:
+        names = list(queryset.select_related("person")[:2])
+        if len(names) != 1:
+            self.message_user(
+                request, _("Select exactly one name to make primary."), messages.WARNING
+            )
+            return
+        variant = person_name_make_primary(acting_user=request.user, name=names[0])
+        self.message_user(
+            request, _("The display name is now “%(name)s”.") % {"name": variant.name}
+        )
+
 
 @admin.register(Affiliation)
-class AffiliationAdmin(CasebookAdmin):
+class AffiliationAdmin(ServiceDeletesOnly, CasebookAdmin):
     gated = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         visible = visible_people(request.user).values("pk")
         return super().get_queryset(request).filter(person__in=visible)
 
-    list_display = ("person", "role", "organization", "note")
+    list_display = ("person", "role", "organization", "started_on", "ended_on", "note")
     list_filter = ("role",)
     list_select_related = ("person", "organization", "role")
     search_fields = ("person__name", "organization__name", "note")
@@ -192,13 +271,21 @@ class AffiliationAdmin(CasebookAdmin):
 
     def save_model(self, request: HttpRequest, obj: Affiliation, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            saved = affiliation_update(
+                acting_user=request.user,
+                affiliation=stored(obj),
+                changes=changed_values(form, obj),
+            )
+            adopt(obj, saved)
             return
         adopt(obj, person_add_affiliation(acting_user=request.user, **edited_values(form, obj)))
 
+    def delete_model(self, request: HttpRequest, obj: Affiliation) -> None:
+        affiliation_delete(acting_user=request.user, affiliation=obj)
+
 
 @admin.register(Consent)
-class ConsentAdmin(CasebookAdmin):
+class ConsentAdmin(ServiceDeletesOnly, CasebookAdmin):
     gated = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -210,7 +297,8 @@ class ConsentAdmin(CasebookAdmin):
     list_select_related = ("person", "recorded_by")
     date_hierarchy = "recorded_on"
     search_fields = ("person__name", "given_by")
-    autocomplete_fields = ("person", "recorded_by")
+    autocomplete_fields = ("person",)
+    readonly_fields = ("recorded_by",)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Consent], search_term: str
@@ -218,5 +306,15 @@ class ConsentAdmin(CasebookAdmin):
         words = search_words(search_term)
         return queryset.filter(*(PEOPLE.matches_through("person", word) for word in words)), False
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        return {"recorded_by": request.user.pk, **super().get_changeform_initial_data(request)}
+    def save_model(self, request: HttpRequest, obj: Consent, form: Any, change: bool) -> None:
+        if change:
+            saved = consent_update(
+                acting_user=request.user, consent=stored(obj), changes=changed_values(form, obj)
+            )
+            adopt(obj, saved)
+            return
+        values = edited_values(form, obj)
+        adopt(obj, consent_record(acting_user=request.user, **values))
+
+    def delete_model(self, request: HttpRequest, obj: Consent) -> None:
+        consent_delete(acting_user=request.user, consent=obj)

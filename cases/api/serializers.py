@@ -30,6 +30,7 @@ from cases.models import (
     Case,
     CaseTransition,
     Citation,
+    Consent,
     Detention,
     DetentionEvent,
     Intervention,
@@ -153,7 +154,7 @@ def _masked(data: dict) -> dict:
     for key in ("birth_date_earliest", "birth_date_latest"):
         if key in data:
             data[key] = None
-    for key in ("names", "affiliations"):
+    for key in ("names", "affiliations", "consents"):
         if key in data:
             data[key] = []
     return data
@@ -253,22 +254,136 @@ class OrganizationSerializer(serializers.ModelSerializer):
 # --- People ----------------------------------------------------------------------------------
 
 
+PRIMARY_HELP = (
+    "Spelled as the person's display name (`name`). Mark another variant primary with "
+    "POST /api/v1/person-names/{id}/make-primary/."
+)
+
+
 class PersonNameSerializer(serializers.ModelSerializer):
+    """A spelling of a person's name, as given when creating the person and shown inside it."""
+
+    primary = serializers.SerializerMethodField(help_text=PRIMARY_HELP)
+
     class Meta:
         model = PersonName
-        fields = ["name", "language", "kind"]
+        fields = ["id", "name", "language", "kind", "primary"]
+        read_only_fields = ["id"]
         validators: list = []
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_primary(self, variant: PersonName) -> bool:
+        return variant.name == variant.person.name
+
+
+def _fix_person_once_saved(serializer: serializers.Serializer) -> None:
+    """A record of a person stays that person's: `person` is given when creating only."""
+    if serializer.instance is not None and not isinstance(serializer.instance, list | QuerySet):
+        serializer.fields["person"].read_only = True
+
+
+def person_field() -> Scoped:
+    return Scoped(
+        slug_field="public_id",
+        scope=access.visible_people,
+        help_text="Public id of the person; set when creating only.",
+    )
+
+
+class PersonNameRecordSerializer(PersonNameSerializer, ServiceSerializer):
+    """A name variant on its own (GET/POST /api/v1/person-names/)."""
+
+    person = person_field()
+
+    class Meta(PersonNameSerializer.Meta):
+        fields = ["id", "person", "name", "language", "kind", "primary"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _fix_person_once_saved(self)
 
 
 class AffiliationSerializer(serializers.ModelSerializer):
-    organization = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    """A person's tie to an organization, with its own dates (EDTF, like every date here)."""
+
+    organization = serializers.SlugRelatedField(
+        slug_field="public_id",
+        queryset=Organization.objects.all(),
+        help_text="Public id of the organization (GET /api/v1/organizations/).",
+    )
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    role = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    role = term_field(VocabularyKey.AFFILIATION_ROLE, allow_null=True, required=False)
+    started_on_display = serializers.CharField(read_only=True)
+    ended_on_display = serializers.CharField(read_only=True)
 
     class Meta:
         model = Affiliation
-        fields = ["organization", "organization_name", "role", "note"]
-        read_only_fields = fields
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "role",
+            "started_on",
+            "started_on_earliest",
+            "started_on_latest",
+            "started_on_display",
+            "ended_on",
+            "ended_on_earliest",
+            "ended_on_latest",
+            "ended_on_display",
+            "note",
+        ]
+        read_only_fields = [
+            "id",
+            "started_on_earliest",
+            "started_on_latest",
+            "ended_on_earliest",
+            "ended_on_latest",
+        ]
+        validators: list = []
+
+
+class AffiliationRecordSerializer(AffiliationSerializer, ServiceSerializer):
+    """An affiliation on its own (GET/POST /api/v1/affiliations/)."""
+
+    person = person_field()
+
+    class Meta(AffiliationSerializer.Meta):
+        fields = ["id", "person", *AffiliationSerializer.Meta.fields[1:]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _fix_person_once_saved(self)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    """The person's decision for one kind of recipient. No record means no consent."""
+
+    recorded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    recorded_on = serializers.DateField(
+        required=False, help_text="When the decision was given; default today."
+    )
+
+    class Meta:
+        model = Consent
+        fields = ["id", "recipient", "decision", "given_by", "recorded_on", "recorded_by", "note"]
+        read_only_fields = ["id"]
+        validators: list = []
+
+
+class ConsentRecordSerializer(ConsentSerializer, ServiceSerializer):
+    """A consent on its own (GET/POST /api/v1/consents/)."""
+
+    person = person_field()
+
+    class Meta(ConsentSerializer.Meta):
+        fields = ["id", "person", *ConsentSerializer.Meta.fields[1:]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _fix_person_once_saved(self)
 
 
 class PersonSummarySerializer(serializers.ModelSerializer):
@@ -308,6 +423,7 @@ PERSON_FIELDS = [
     "home_place",
     "names",
     "affiliations",
+    "consents",
     "detentions",
     "version",
     "created_at",
@@ -316,14 +432,21 @@ PERSON_FIELDS = [
 
 
 class PersonSerializer(ServiceSerializer):
-    """A person; `names` are given when creating and then kept (change them on the pages)."""
+    """A person. `names` may be given when creating; afterwards name variants, affiliations
+    and consents are records of their own (/api/v1/person-names/, /affiliations/,
+    /consents/), read-only here."""
 
     ethnicity = term_field(VocabularyKey.ETHNICITY, allow_null=True, required=False)
     religion = term_field(VocabularyKey.RELIGION, allow_null=True, required=False)
     occupation = term_field(VocabularyKey.OCCUPATION, allow_null=True, required=False)
     home_place = place_field()
-    names = PersonNameSerializer(many=True, required=False)
+    names = PersonNameSerializer(
+        many=True,
+        required=False,
+        help_text="Name variants. Given when creating; change them at /api/v1/person-names/.",
+    )
     affiliations = AffiliationSerializer(many=True, read_only=True)
+    consents = ConsentSerializer(many=True, read_only=True)
     detentions = PersonDetentionSerializer(
         many=True,
         read_only=True,

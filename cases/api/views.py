@@ -9,6 +9,7 @@ the workflow's bookkeeping and the version history are the same whichever door w
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet
@@ -31,15 +32,18 @@ from rest_framework.response import Response
 
 from cases.exports.formats import FORMATS
 from cases.exports.profiles import PURPOSES, Profile
-from cases.filters import CaseFilter, DetentionFilter
+from cases.filters import CaseFilter, DetentionFilter, people_named
 from cases.models import (
+    Affiliation,
     Case,
     Citation,
+    Consent,
     Detention,
     DetentionEvent,
     Intervention,
     Organization,
     Person,
+    PersonName,
     Place,
     Source,
     Term,
@@ -49,7 +53,20 @@ from cases.queries import visible_cases
 from cases.services.cases import case_create, case_update
 from cases.services.common import EditConflict
 from cases.services.detentions import detention_create, detention_update
-from cases.services.people import person_create, person_update
+from cases.services.people import (
+    affiliation_delete,
+    affiliation_update,
+    consent_delete,
+    consent_record,
+    consent_update,
+    person_add_affiliation,
+    person_add_name,
+    person_create,
+    person_name_delete,
+    person_name_make_primary,
+    person_name_update,
+    person_update,
+)
 from cases.services.sources import citation_create, source_create, source_update
 from cases.services.workflow import case_transition
 
@@ -488,10 +505,26 @@ class DetentionViewSet(
 # --- People ----------------------------------------------------------------------------------
 
 
+PERSON_TEXT = OpenApiParameter(
+    "q",
+    str,
+    description="A name in any script or spelling (any variant, accents and case folded), or "
+    "words of the description.",
+)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="People detained in cases you may see"),
-    update=extend_schema(responses=write_responses(serializers.PersonSerializer)),
-    partial_update=extend_schema(responses=write_responses(serializers.PersonSerializer)),
+    list=extend_schema(summary="People detained in cases you may see", parameters=[PERSON_TEXT]),
+    create=extend_schema(summary="Record a person, with their name variants"),
+    update=extend_schema(
+        summary="Replace a person's facts (names, affiliations and consents have their own "
+        "endpoints)",
+        responses=write_responses(serializers.PersonSerializer),
+    ),
+    partial_update=extend_schema(
+        summary="Change some of a person's facts",
+        responses=write_responses(serializers.PersonSerializer),
+    ),
 )
 class PersonViewSet(
     ServiceWriteMixin,
@@ -512,16 +545,22 @@ class PersonViewSet(
     def get_queryset(self) -> QuerySet[Person]:
         user = self.request.user
         detentions = access.visible_detentions(user).select_related("case").order_by("id")
-        return (
+        affiliations = Affiliation.objects.select_related("organization", "role")
+        people = (
             access.visible_people(user)
             .select_related("ethnicity", "religion", "occupation")
             .prefetch_related(
                 "names",
-                "affiliations__organization",
-                "affiliations__role",
+                Prefetch("affiliations", queryset=affiliations),
+                Prefetch("consents", queryset=Consent.objects.select_related("recorded_by")),
                 Prefetch("detentions", queryset=detentions, to_attr="visible_detentions"),
             )
         )
+        text = self.request.query_params.get("q", "").strip()
+        if self.action == "list" and text:
+            named = people_named(text, withheld_too=access.sees_identities(user))
+            people = people.filter(pk__in=named)
+        return people
 
     def service_create(self, data: dict[str, Any]) -> Person:
         names = [
@@ -531,8 +570,200 @@ class PersonViewSet(
         return person_create(acting_user=self.request.user, names=names, **data)
 
     def service_update(self, instance: Person, data: dict[str, Any]) -> Person:
-        data.pop("names", None)
         return person_update(acting_user=self.request.user, person=instance, changes=data)
+
+
+# --- A person's name variants, affiliations and consents -------------------------------------
+
+
+PERSON_FILTER = OpenApiParameter(
+    "person", OpenApiTypes.UUID, description="Only the records of this person (public id)."
+)
+
+
+def person_part_schema(noun: str, serializer: type, create: str) -> Any:
+    """The schema of a person-part viewset: what each operation does and answers."""
+    bad = OpenApiResponse(description="Invalid input, named by field. Nothing was written.")
+    missing = OpenApiResponse(description="No such record among the people you may see.")
+    refused = OpenApiResponse(
+        description="Your role may not write, the token is read-only, or the person is also "
+        "detained in a case you may not see."
+    )
+    writes = {400: bad, 403: refused, 404: missing}
+    return extend_schema_view(
+        list=extend_schema(summary=f"{noun} of the people you may see", parameters=[PERSON_FILTER]),
+        retrieve=extend_schema(summary=f"One of the {noun.lower()}", responses={200: serializer}),
+        create=extend_schema(summary=create, responses={201: serializer, **writes}),
+        update=extend_schema(summary="Replace it", responses={200: serializer, **writes}),
+        partial_update=extend_schema(summary="Change it", responses={200: serializer, **writes}),
+        destroy=extend_schema(
+            summary="Remove it (a deletion version keeps what it said)",
+            responses={204: None, 400: bad, 403: refused, 404: missing},
+        ),
+    )
+
+
+class PersonPartViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ApiViewSet,
+):
+    """A record that belongs to one person (a name variant, an affiliation, a consent), by
+    integer id, written through the services.
+
+    Only the records of people the user may see are reached; for a reader who may not see
+    withheld identities (advocates), those of a withheld person do not exist here, exactly
+    as the person's own answer masks them.
+    """
+
+    model: type[Model]
+    lookup_value_regex = r"\d+"
+    tiebreak = SortField("id", "int")
+
+    def people(self) -> QuerySet[Person]:
+        user = self.request.user
+        people = access.visible_people(user)
+        if not access.sees_identities(user):
+            people = people.filter(identity_withheld=False)
+        return people
+
+    def get_queryset(self) -> QuerySet:
+        records = self.model.objects.filter(person__in=self.people().values("pk")).select_related(
+            "person"
+        )
+        raw = self.request.query_params.get("person", "")
+        if self.action == "list" and raw:
+            try:
+                records = records.filter(person__public_id=uuid.UUID(raw))
+            except ValueError:
+                raise ValidationError({"person": [_("Not a public id.")]}) from None
+        return records
+
+    def written(self, instance: Model, code: int) -> Response:
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        return self.service_create(dict(given.validated_data))
+
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any):
+        instance = self.get_object()
+        given = self.get_serializer(instance, data=request.data, partial=partial)
+        given.is_valid(raise_exception=True)
+        saved = self.service_update(instance, dict(given.validated_data))
+        return self.written(saved, status.HTTP_200_OK)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.service_delete(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def service_create(self, data: dict[str, Any]) -> Response:
+        raise NotImplementedError
+
+    def service_update(self, instance: Any, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def service_delete(self, instance: Any) -> None:
+        raise NotImplementedError
+
+
+@person_part_schema(
+    "Name variants",
+    serializers.PersonNameRecordSerializer,
+    "Add a spelling of a person's name (any script)",
+)
+class PersonNameViewSet(PersonPartViewSet):
+    """Name variants. `primary` marks the variants spelled as the person's display name;
+    `make-primary` makes a variant's spelling the display name."""
+
+    model = PersonName
+    serializer_class = serializers.PersonNameRecordSerializer
+
+    def service_create(self, data: dict[str, Any]) -> Response:
+        variant = person_add_name(acting_user=self.request.user, **data)
+        return self.written(variant, status.HTTP_201_CREATED)
+
+    def service_update(self, instance: PersonName, data: dict[str, Any]) -> PersonName:
+        return person_name_update(acting_user=self.request.user, name=instance, changes=data)
+
+    def service_delete(self, instance: PersonName) -> None:
+        person_name_delete(acting_user=self.request.user, name=instance)
+
+    @extend_schema(
+        summary="Make this variant's spelling the person's display name",
+        request=None,
+        responses={
+            200: serializers.PersonNameRecordSerializer,
+            403: OpenApiResponse(
+                description="Your role may not write, or the token is "
+                "read-only, or the person is in a case you may not see."
+            ),
+            404: OpenApiResponse(description="No such name among the people you may see."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="make-primary")
+    def make_primary(self, request: Request, pk: str | None = None) -> Response:
+        variant = person_name_make_primary(acting_user=request.user, name=self.get_object())
+        return self.written(variant, status.HTTP_200_OK)
+
+
+@person_part_schema(
+    "Affiliations",
+    serializers.AffiliationRecordSerializer,
+    "Tie a person to an organization, with a role and dates",
+)
+class AffiliationViewSet(PersonPartViewSet):
+    model = Affiliation
+    serializer_class = serializers.AffiliationRecordSerializer
+
+    def get_queryset(self) -> QuerySet[Affiliation]:
+        return super().get_queryset().select_related("organization", "role")
+
+    def service_create(self, data: dict[str, Any]) -> Response:
+        affiliation = person_add_affiliation(acting_user=self.request.user, **data)
+        return self.written(affiliation, status.HTTP_201_CREATED)
+
+    def service_update(self, instance: Affiliation, data: dict[str, Any]) -> Affiliation:
+        return affiliation_update(acting_user=self.request.user, affiliation=instance, changes=data)
+
+    def service_delete(self, instance: Affiliation) -> None:
+        affiliation_delete(acting_user=self.request.user, affiliation=instance)
+
+
+@person_part_schema(
+    "Consents",
+    serializers.ConsentRecordSerializer,
+    "Record a person's decision for a recipient (201 when new, 200 when it replaces the "
+    "recorded one)",
+)
+class ConsentViewSet(PersonPartViewSet):
+    """Consents: one current decision per person and recipient. POST records a decision,
+    replacing the one recorded before; to withdraw a consent, record `refused`. DELETE is for
+    a consent recorded by mistake."""
+
+    model = Consent
+    serializer_class = serializers.ConsentRecordSerializer
+
+    def get_queryset(self) -> QuerySet[Consent]:
+        return super().get_queryset().select_related("recorded_by")
+
+    def service_create(self, data: dict[str, Any]) -> Response:
+        existed = Consent.objects.filter(
+            person=data["person"], recipient=data["recipient"]
+        ).exists()
+        consent = consent_record(acting_user=self.request.user, **data)
+        return self.written(consent, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+    def service_update(self, instance: Consent, data: dict[str, Any]) -> Consent:
+        return consent_update(acting_user=self.request.user, consent=instance, changes=data)
+
+    def service_delete(self, instance: Consent) -> None:
+        consent_delete(acting_user=self.request.user, consent=instance)
 
 
 # --- Sources and citations -------------------------------------------------------------------

@@ -245,4 +245,8 @@ class PeopleMixin:
             person_id=person_id,
             organization_id=organization,
             role_id=self.terms.role[role],
+            started_on_earliest=None,
+            started_on_latest=None,
+            ended_on_earliest=None,
+            ended_on_latest=None,
         )

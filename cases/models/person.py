@@ -185,22 +185,73 @@ class Affiliation(models.Model):
         limit_choices_to=term_choices(VocabularyKey.AFFILIATION_ROLE),
         verbose_name=_("role"),
     )
+    started_on = UncertainDateField(
+        _("from"),
+        earliest_field="started_on_earliest",
+        latest_field="started_on_latest",
+        help_text=_("When the tie began, if known (EDTF: 2005, 2005-03, ../2005 before 2005)."),
+    )
+    started_on_earliest = models.DateField(null=True, blank=True, editable=False)
+    started_on_latest = models.DateField(null=True, blank=True, editable=False)
+    ended_on = UncertainDateField(
+        _("to"),
+        earliest_field="ended_on_earliest",
+        latest_field="ended_on_latest",
+        help_text=_("When it ended (expulsion, graduation); blank while it lasts or if unknown."),
+    )
+    ended_on_earliest = models.DateField(null=True, blank=True, editable=False)
+    ended_on_latest = models.DateField(null=True, blank=True, editable=False)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["organization__name"]
+        ordering = ["organization__name", "started_on_earliest", "id"]
         verbose_name = _("affiliation")
         constraints = [
+            # The same role again from another date is a second stint (a monk expelled and
+            # readmitted), not a duplicate.
             models.UniqueConstraint(
-                fields=["person", "organization", "role"], name="affiliation_unique"
+                fields=["person", "organization", "role", "started_on"],
+                name="affiliation_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(started_on_earliest__isnull=True)
+                | Q(ended_on_latest__isnull=True)
+                | Q(started_on_earliest__lte=models.F("ended_on_latest")),
+                name="affiliation_dates_ordered",
             ),
         ]
 
     def __str__(self) -> str:
         role = self.role.label if self.role_id else _("affiliated with")
         return f"{role}, {self.organization}"
+
+    def clean(self) -> None:
+        # The bounds are derived when saving; compare the dates as entered, so an end before
+        # the start is a message on the field rather than a database error.
+        from django.core.exceptions import ValidationError
+
+        from ..dates import parse_uncertain_date
+
+        try:
+            started = parse_uncertain_date(self.started_on)
+            ended = parse_uncertain_date(self.ended_on)
+        except ValidationError:
+            return  # the field's own validation names the unreadable date
+        if started.earliest and ended.latest and started.earliest > ended.latest:
+            raise ValidationError(
+                {"ended_on": _("The affiliation cannot end before it began.")},
+                code="ended_before_started",
+            )
+
+    @property
+    def started_on_display(self) -> str:
+        return describe(self.started_on)
+
+    @property
+    def ended_on_display(self) -> str:
+        return describe(self.ended_on)
 
 
 class Recipient(models.TextChoices):
