@@ -48,6 +48,7 @@ from cases.models import (
     PersonName,
     Place,
     PlaceKind,
+    Recipient,
     Sex,
     Source,
     Term,
@@ -59,7 +60,7 @@ from cases.services.cases import case_update
 from cases.services.detentions import detention_add_event, detention_update
 from cases.services.interventions import intervention_create
 from cases.services.organizations import organization_create
-from cases.services.people import person_add_affiliation
+from cases.services.people import consent_record, person_add_affiliation
 
 from .api.conftest import make_case, settle
 from .factories import (
@@ -136,6 +137,8 @@ def with_params(url: str, **params: object) -> str:
 
 # --- The API -------------------------------------------------------------------------------------
 
+# A person's name variants, affiliations and consents, each a list of its own.
+PERSON_PARTS = ("person-names", "affiliations", "consents")
 # Paginated lists, measured with ?page_size=50 (1 row, then 50) and ?page_size=1 (over 50).
 API_LISTS = {
     name: Target(reader, url, api_results)
@@ -156,19 +159,28 @@ API_LISTS = {
             "/api/v1/detentions/?place={root}&detained=2014/2016&state=verified",
         ),
         "detentions by text": ("monitor", "/api/v1/detentions/?q=person"),
-        # The people list takes no filters today: these are ignored, and must stay cheap if added.
+        # The people list searches by name (q); place and dates are ignored there today, and
+        # must stay cheap if added.
         "people by place, dates and text": (
             "monitor",
             "/api/v1/people/?place={root}&detained=2014/2016&q=person",
         ),
         **{
             name: ("monitor", f"/api/v1/{name}/")
-            for name in ("cases", "detentions", "people", "sources", "citations")
+            for name in ("cases", "detentions", "people", "sources", "citations", *PERSON_PARTS)
         },
         # Advocates read through other gates: verified cases only, withheld identities masked.
         **{
             f"{name} (advocate)": ("advocate", f"/api/v1/{name}/")
-            for name in ("cases", "detentions", "people", "sources", "citations", "interventions")
+            for name in (
+                "cases",
+                "detentions",
+                "people",
+                "sources",
+                "citations",
+                "interventions",
+                *PERSON_PARTS,
+            )
         },
     }.items()
 }
@@ -300,11 +312,11 @@ def staff_monitor() -> Any:
 class SiteRows:
     """Readers of every role, and `count` rows of everything the site lists, made through the
     services: verified public cases below one place, detained in March 2014, each with a
-    detained person (with a name in Tibetan script and an affiliation), a trial, a cited source
-    and an intervention, under a place and an organization of its own; a term and a vocabulary
-    per row; a notification, an export job and an API token per row for the monitor; and one
-    case whose history grows by a version of the case and of its detention per row (and, since
-    each edit sends the verified case back to review, by a transition)."""
+    detained person (with a name in Tibetan script, an affiliation and a UN consent), a trial,
+    a cited source and an intervention, under a place and an organization of its own; a term
+    and a vocabulary per row; a notification, an export job and an API token per row for the
+    monitor; and one case whose history grows by a version of the case and of its detention
+    per row (and, since each edit sends the verified case back to review, by a transition)."""
 
     def __init__(self) -> None:
         self.monitor = UserFactory(username="costs-monitor", roles=[Role.MONITOR])
@@ -377,7 +389,16 @@ class SiteRows:
             ethnicity=term(VocabularyKey.ETHNICITY, "tibetan"),
             names=[(f"བཀྲ་ཤིས {number}", LanguageTag.TIBETAN)],
         )
-        person_add_affiliation(acting_user=None, person=person, organization=organization)
+        person_add_affiliation(
+            acting_user=None,
+            person=person,
+            organization=organization,
+            role=term(VocabularyKey.AFFILIATION_ROLE, "monk"),
+            started_on="2005",
+        )
+        consent_record(
+            acting_user=self.monitor, person=person, recipient=Recipient.UN, decision="granted"
+        )
         detention = DetentionFactory(
             case=case,
             person=person,
