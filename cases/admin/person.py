@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from ..api.access import visible_people
@@ -56,6 +58,17 @@ class ServiceDeletesOnly:
         actions = super().get_actions(request)  # type: ignore[misc]
         actions.pop("delete_selected", None)
         return actions
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
+        except ValidationError as refusal:
+            # Rolled back with the view's transaction: say why, back on the record's page.
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)  # type: ignore[attr-defined]
+            opts = self.model._meta  # type: ignore[attr-defined]
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", object_id)
 
 
 class PersonNameInline(TabularInline):
