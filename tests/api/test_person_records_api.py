@@ -185,10 +185,15 @@ def test_a_variant_stays_with_its_person(client_for, monitor, tashi):
 
 
 @pytest.mark.parametrize("who", ["advocate", "outsider", "administrator"])
-def test_only_monitors_and_reviewers_write_a_persons_records(client_for, request, tashi, who):
+def test_only_monitors_and_reviewers_write_a_persons_records(
+    client_for, request, tashi, drilda, who
+):
     client = client_for(request.getfixturevalue(who))
     variant = tashi.names.get()
     attempts = [
+        client.post(
+            AFFILIATIONS, {"person": str(tashi.public_id), "organization": str(drilda.public_id)}
+        ),
         client.post(NAMES, {"person": str(tashi.public_id), "name": "T", "language": "bo"}),
         client.patch(f"{NAMES}{variant.pk}/", {"name": "T"}),
         client.delete(f"{NAMES}{variant.pk}/"),
@@ -200,6 +205,19 @@ def test_only_monitors_and_reviewers_write_a_persons_records(client_for, request
     assert [response.status_code for response in attempts] == [403] * len(attempts)
     assert tashi.names.count() == 1
     assert not Consent.objects.exists()
+    assert not Affiliation.objects.exists()
+
+
+def test_a_bad_change_to_a_name_is_400_and_changes_nothing(client_for, monitor, tashi):
+    variant = tashi.names.get()
+    response = client_for(monitor).patch(
+        f"{NAMES}{variant.pk}/", {"name": "Tashi Dorje", "language": "klingon"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "language" in response.json()
+    tashi.refresh_from_db()
+    assert (tashi.name, tashi.version) == ("Tashi", 1)
+    assert variant.history.count() == 1
 
 
 def test_reviewer_writes_and_a_read_only_token_does_not(client_for, token_client, reviewer, tashi):
@@ -415,8 +433,9 @@ def test_a_consent_is_corrected_and_removed(client_for, monitor, reviewer, tashi
     assert changed.status_code == 200, changed.json()
     assert changed.json()["recorded_by"] == "monitor"
     assert consent.history.latest().history_user == reviewer
-    duplicate = client.patch(f"{CONSENTS}{consent.pk}/", {"recipient": "un"}, format="json")
-    assert duplicate.status_code == 200
+    moved = client.patch(f"{CONSENTS}{consent.pk}/", {"recipient": "un"}, format="json")
+    assert moved.status_code == 200
+    assert moved.json()["recorded_by"] == "reviewer", "a new recipient is a new decision"
     consent_record(acting_user=monitor, person=tashi, recipient="media", decision="refused")
     clash = client.patch(f"{CONSENTS}{consent.pk}/", {"recipient": "media"}, format="json")
     assert clash.status_code == 400
