@@ -58,3 +58,15 @@ urlpatterns += [
     path("cases/<str:reference>/dossier/", dossier_views.case_dossier, name="case-dossier"),
     path("dossier/", dossier_views.selection_dossier, name="dossier-selection"),
 ]
+
+# Edits kept after a conflict, until their owner marks them resolved (cases/views/stale_edits.py).
+from .views import stale_edits as stale_edit_views  # noqa: E402
+
+urlpatterns += [
+    path("kept-edits/", stale_edit_views.stale_edit_list, name="stale-edits"),
+    path(
+        "kept-edits/<int:pk>/resolve/",
+        stale_edit_views.stale_edit_resolve_view,
+        name="stale-edit-resolve",
+    ),
+]

@@ -21,6 +21,7 @@ from ..queries import visible_cases
 from ..services.cases import case_create, case_update
 from ..services.detentions import detention_create, detention_update
 from ..services.interventions import intervention_create
+from ..services.relations import case_relation_create, case_relation_delete, case_relation_update
 from ..services.sources import citation_create
 from .access import visible_case_relations, visible_interventions
 from .base import (
@@ -104,6 +105,26 @@ class CaseRelationInline(TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseRelation]:
         # A relation to a case the user may not see would show that case's reference and title.
         return super().get_queryset(request).filter(to_case__in=visible_cases(request.user))
+
+    # The relation services check both ends and record a change of both cases' facts.
+    def create(self, request: HttpRequest, instance: CaseRelation) -> CaseRelation:
+        return case_relation_create(
+            acting_user=request.user,
+            case=instance.from_case,
+            related=instance.to_case,
+            kind=instance.kind,
+            note=instance.note,
+        )
+
+    def update(self, request: HttpRequest, instance: CaseRelation, changed: list[str]) -> None:
+        stored = CaseRelation.objects.get(pk=instance.pk)
+        case_relation_update(
+            acting_user=request.user, relation=stored, changes=values_of(instance, changed)
+        )
+        adopt(instance, stored)
+
+    def delete(self, request: HttpRequest, instance: CaseRelation) -> None:
+        case_relation_delete(acting_user=request.user, relation=instance)
 
 
 @admin.register(Case)
@@ -202,6 +223,32 @@ class CaseRelationAdmin(CasebookAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseRelation]:
         return visible_case_relations(request.user).select_related("from_case", "to_case")
+
+    def save_model(self, request: HttpRequest, obj: CaseRelation, form: Any, change: bool) -> None:
+        if not change:
+            adopt(
+                obj,
+                case_relation_create(
+                    acting_user=request.user,
+                    case=obj.from_case,
+                    related=obj.to_case,
+                    kind=obj.kind,
+                    note=obj.note,
+                ),
+            )
+            return
+        stored = self.get_queryset(request).get(pk=obj.pk)
+        case_relation_update(
+            acting_user=request.user, relation=stored, changes=changed_values(form, obj)
+        )
+        adopt(obj, stored)
+
+    def delete_model(self, request: HttpRequest, obj: CaseRelation) -> None:
+        case_relation_delete(acting_user=request.user, relation=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CaseRelation]) -> None:
+        for relation in queryset:
+            case_relation_delete(acting_user=request.user, relation=relation)
 
 
 @admin.register(Intervention)

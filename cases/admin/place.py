@@ -15,8 +15,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Place, PlaceName
-from ..services.places import MAX_DEPTH, place_add_name, place_create, place_update
-from .base import CasebookAdmin, TabularInline, adopt, changed_values, edited_values
+from ..services.places import (
+    MAX_DEPTH,
+    place_add_name,
+    place_create,
+    place_delete,
+    place_name_delete,
+    place_name_update,
+    place_update,
+)
+from .base import CasebookAdmin, TabularInline, adopt, changed_values, edited_values, values_of
 from .search import PLACES, search_words, variant_matches
 
 
@@ -88,6 +96,16 @@ class PlaceNameInline(TabularInline):
             language=instance.language,
         )
 
+    def update(self, request: HttpRequest, instance: PlaceName, changed: list[str]) -> None:
+        stored = PlaceName.objects.get(pk=instance.pk)
+        place_name_update(
+            acting_user=request.user, place_name=stored, changes=values_of(instance, changed)
+        )
+        adopt(instance, stored)
+
+    def delete(self, request: HttpRequest, instance: PlaceName) -> None:
+        place_name_delete(acting_user=request.user, place_name=instance)
+
 
 @admin.register(Place)
 class PlaceAdmin(CasebookAdmin):
@@ -132,6 +150,14 @@ class PlaceAdmin(CasebookAdmin):
             place_update(acting_user=request.user, place=stored, changes=changed_values(form, obj)),
         )
 
+    def delete_model(self, request: HttpRequest, obj: Place) -> None:
+        place_delete(acting_user=request.user, place=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Place]) -> None:
+        # Deepest first, so that a place goes before the place it lies in.
+        for place in queryset.order_by("-depth", "pk"):
+            place_delete(acting_user=request.user, place=place)
+
 
 @admin.register(PlaceName)
 class PlaceNameAdmin(CasebookAdmin):
@@ -149,7 +175,18 @@ class PlaceNameAdmin(CasebookAdmin):
         return queryset.filter(*(variant_matches(word) for word in words)), False
 
     def save_model(self, request: HttpRequest, obj: PlaceName, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
+        if not change:
+            adopt(obj, place_add_name(acting_user=request.user, **edited_values(form, obj)))
             return
-        adopt(obj, place_add_name(acting_user=request.user, **edited_values(form, obj)))
+        stored = PlaceName.objects.get(pk=obj.pk)
+        place_name_update(
+            acting_user=request.user, place_name=stored, changes=changed_values(form, obj)
+        )
+        adopt(obj, stored)
+
+    def delete_model(self, request: HttpRequest, obj: PlaceName) -> None:
+        place_name_delete(acting_user=request.user, place_name=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PlaceName]) -> None:
+        for variant in queryset:
+            place_name_delete(acting_user=request.user, place_name=variant)

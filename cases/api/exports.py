@@ -40,12 +40,14 @@ from cases.exports import sql as sql_exports
 from cases.exports.formats import FORMATS, stream
 from cases.exports.profiles import (
     PARTNER_RECIPIENTS,
+    PURPOSES,
     Profile,
     recipient_for,
     require_profile,
 )
 from cases.exports.rows import CASE_COLUMNS, DETENTION_COLUMNS, case_rows, detention_rows
 from cases.models import Recipient
+from cases.queries import visible_cases
 
 from .renderers import ExportRenderer
 
@@ -176,7 +178,12 @@ def export_response(
         )
         body = stream(export.format, rows, DETENTION_COLUMNS, bom=bom)
     else:
-        rows = case_rows(queryset, profile=export.profile, case_url=case_url)
+        rows = case_rows(
+            queryset,
+            profile=export.profile,
+            case_url=case_url,
+            related_visible=visible_cases(request.user, PURPOSES[export.profile]),
+        )
         body = stream(export.format, rows, CASE_COLUMNS, bom=bom)
     response = StreamingHttpResponse(body, content_type=FORMATS[export.format].media_type)
     response["Content-Disposition"] = (

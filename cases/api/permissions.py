@@ -41,3 +41,20 @@ class HasRole(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.has_role(*Role))
+
+
+class GazetteerPermission(BasePermission):
+    """Places and organizations: read by anyone holding a role; added and changed by holders of
+    the Django permissions `cases.add_<model>` and `cases.change_<model>` (the Monitor, Reviewer
+    and Administrator groups by default)."""
+
+    message = _("You may not add or change places and organizations.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        # Listed after HasRole, which refuses users without a role with its own message.
+        user = request.user
+        if request.method in SAFE_METHODS:
+            return True
+        model = view.gazetteer_model._meta.model_name
+        verb = "add" if request.method == "POST" and not view.kwargs else "change"
+        return user.has_perm(f"cases.{verb}_{model}")

@@ -28,6 +28,8 @@ from cases.exports.profiles import PLACEHOLDER
 from cases.models import (
     Affiliation,
     Case,
+    CaseRelation,
+    CaseRelationKind,
     CaseTransition,
     Citation,
     Consent,
@@ -47,6 +49,7 @@ from cases.models import (
     VocabularyKey,
 )
 from cases.queries import visible_cases
+from cases.relations import RELATION_KINDS_SEEN, relations_of
 
 from . import access
 
@@ -163,38 +166,81 @@ def _masked(data: dict) -> dict:
 # --- Reference data --------------------------------------------------------------------------
 
 
-class PlaceNameSerializer(serializers.ModelSerializer):
+class PlaceNameSerializer(ServiceSerializer):
+    """A name of a place in one script or romanisation (BCP 47 tag in `language`)."""
+
     class Meta:
         model = PlaceName
-        fields = ["name", "language"]
+        fields = ["id", "name", "language"]
+        read_only_fields = ["id"]
+        validators: list = []
 
 
-class PlaceSerializer(serializers.ModelSerializer):
-    traditional_region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    latitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+PLACE_FIELDS = [
+    "id",
+    "name",
+    "kind",
+    "parent",
+    "path",
+    "depth",
+    "traditional_region",
+    "latitude",
+    "longitude",
+    "external_id",
+    "names",
+]
+
+
+def _coordinate(limit: int) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        min_value=-limit,
+        max_value=limit,
     )
-    longitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+
+
+class PlaceSerializer(ServiceSerializer):
+    """A gazetteer entry. `parent` is the id of the place it lies in (only administrators add
+    a place without one, a country); `path` and `depth` follow from it. Coordinates are
+    optional, both or neither. `names` are given when creating; afterwards they are changed at
+    /api/v1/places/{id}/names/."""
+
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Place.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Id of the place this one lies in.",
     )
-    names = PlaceNameSerializer(many=True, read_only=True)
+    traditional_region = term_field(
+        VocabularyKey.TRADITIONAL_REGION, allow_null=True, required=False
+    )
+    latitude = _coordinate(90)
+    longitude = _coordinate(180)
+    names = PlaceNameSerializer(many=True, required=False)
 
     class Meta:
         model = Place
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "parent",
-            "path",
-            "depth",
-            "traditional_region",
-            "latitude",
-            "longitude",
-            "external_id",
-            "names",
-        ]
-        read_only_fields = fields
+        fields = PLACE_FIELDS
+        read_only_fields = ["id", "path", "depth"]
+        validators: list = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | QuerySet):
+            self.fields["names"].read_only = True
+
+    def validate(self, attrs: dict) -> dict:
+        latitude = attrs.get("latitude", getattr(self.instance, "latitude", None))
+        longitude = attrs.get("longitude", getattr(self.instance, "longitude", None))
+        if (latitude is None) != (longitude is None):
+            raise serializers.ValidationError(
+                {"latitude": [_("Give both latitude and longitude, or neither.")]}
+            )
+        return attrs
 
 
 class TermSerializer(serializers.ModelSerializer):
@@ -234,21 +280,46 @@ class VocabularyDetailSerializer(VocabularySerializer):
         read_only_fields = fields
 
 
-class OrganizationNameSerializer(serializers.ModelSerializer):
+class OrganizationNameSerializer(ServiceSerializer):
     class Meta:
         model = OrganizationName
-        fields = ["name", "language"]
+        fields = ["id", "name", "language"]
+        read_only_fields = ["id"]
+        validators: list = []
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
-    kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
-    names = OrganizationNameSerializer(many=True, read_only=True)
+class OrganizationSerializer(ServiceSerializer):
+    """A monastery, police unit, court, prison or NGO. `parent` is the public id of the unit it
+    belongs to, `place` a place id. `names` are given when creating; afterwards they are
+    changed at /api/v1/organizations/{public_id}/names/."""
+
+    kind = term_field(VocabularyKey.ORGANIZATION_KIND, allow_null=True, required=False)
+    parent = serializers.SlugRelatedField(
+        slug_field="public_id",
+        queryset=Organization.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Public id of the organization this one is a unit of.",
+    )
+    place = place_field(help_text="Place id (GET /api/v1/places/).")
+    names = OrganizationNameSerializer(many=True, required=False)
 
     class Meta:
         model = Organization
         fields = ["public_id", "name", "kind", "parent", "place", "notes", "names"]
-        read_only_fields = fields
+        read_only_fields = ["public_id"]
+        validators: list = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | QuerySet):
+            self.fields["names"].read_only = True
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except DjangoValidationError as error:  # a malformed public id of the parent
+            raise serializers.ValidationError({"parent": error.messages}) from None
 
 
 # --- People ----------------------------------------------------------------------------------
@@ -787,14 +858,69 @@ class CaseSerializer(ServiceSerializer):
         return case.place.name if case.place_id else None
 
 
+class CaseRelationSeenSerializer(serializers.Serializer):
+    """A relation as seen from the case it is listed on."""
+
+    id = serializers.IntegerField(read_only=True, help_text="Id at /api/v1/case-relations/.")
+    kind = serializers.ChoiceField(
+        choices=RELATION_KINDS_SEEN,
+        read_only=True,
+        help_text="From this case's side: duplicate-of, part-of, related-to; duplicated-by and "
+        "includes when the relation was recorded on the other case.",
+    )
+    reference = serializers.CharField(read_only=True, help_text="The related case.")
+    title = serializers.CharField(read_only=True)
+    note = serializers.CharField(read_only=True)
+    outgoing = serializers.BooleanField(
+        read_only=True, help_text="Whether the relation was recorded on this case."
+    )
+
+
 class CaseDetailSerializer(CaseSerializer):
     detentions = DetentionSummarySerializer(many=True, read_only=True)
     citations = SourceCitationSerializer(
         many=True, read_only=True, help_text="Sources cited on the case itself."
     )
+    relations = serializers.SerializerMethodField(
+        help_text="Related cases you may see (change them at /api/v1/case-relations/)."
+    )
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CASE_FIELDS, "detentions", "citations"]
+        fields = [*CASE_FIELDS, "detentions", "citations", "relations"]
+
+    @extend_schema_field(CaseRelationSeenSerializer(many=True, read_only=True))
+    def get_relations(self, case: Case) -> list[dict]:
+        seen = relations_of(_user_of(self), case)
+        return CaseRelationSeenSerializer(seen, many=True).data
+
+
+class CaseRelationSerializer(ServiceSerializer):
+    """A relation recorded on `case`: it is `kind` the `related` case. Both are case
+    references, and both cases must be ones you may see."""
+
+    case = Scoped(
+        slug_field="reference",
+        scope=visible_cases,
+        source="from_case",
+        help_text="Reference of the case the relation is recorded on.",
+    )
+    related = Scoped(
+        slug_field="reference",
+        scope=visible_cases,
+        source="to_case",
+        help_text="Reference of the related case.",
+    )
+    kind = serializers.ChoiceField(
+        choices=CaseRelationKind.choices,
+        help_text="duplicate-of, part-of or related-to: what `case` is to `related`.",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+    class Meta:
+        model = CaseRelation
+        fields = ["id", "case", "related", "kind", "note", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators: list = []
 
 
 class TransitionSerializer(serializers.ModelSerializer):

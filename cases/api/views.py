@@ -12,7 +12,7 @@ import re
 import uuid
 from typing import Any
 
-from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -25,7 +25,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,23 +36,34 @@ from cases.filters import CaseFilter, DetentionFilter, people_named
 from cases.models import (
     Affiliation,
     Case,
+    CaseRelation,
     Citation,
     Consent,
     Detention,
     DetentionEvent,
     Intervention,
     Organization,
+    OrganizationName,
     Person,
     PersonName,
     Place,
+    PlaceName,
     Source,
     Term,
     Vocabulary,
 )
 from cases.queries import visible_cases
+from cases.relations import visible_case_relations
 from cases.services.cases import case_create, case_update
 from cases.services.common import EditConflict
 from cases.services.detentions import detention_create, detention_update
+from cases.services.organizations import (
+    organization_add_name,
+    organization_create,
+    organization_name_delete,
+    organization_name_update,
+    organization_update,
+)
 from cases.services.people import (
     affiliation_delete,
     affiliation_update,
@@ -67,13 +78,26 @@ from cases.services.people import (
     person_name_update,
     person_update,
 )
+from cases.services.places import (
+    check_place_parent,
+    place_add_name,
+    place_create,
+    place_name_delete,
+    place_name_update,
+    place_update,
+)
+from cases.services.relations import (
+    case_relation_create,
+    case_relation_delete,
+    case_relation_update,
+)
 from cases.services.sources import citation_create, source_create, source_update
 from cases.services.workflow import case_transition
 
 from . import access, serializers
 from .exports import export_response, is_export
 from .pagination import SortField
-from .permissions import EditorOrReadOnly, HasRole, TokenScope
+from .permissions import EditorOrReadOnly, GazetteerPermission, HasRole, TokenScope
 from .renderers import EXPORT_RENDERERS, HtmlPassthroughRenderer, PdfPassthroughRenderer
 from .stats import DEFAULT_PLACE_LEVEL, MAX_PLACE_LEVEL, detention_statistics
 
@@ -854,6 +878,106 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         return access.visible_interventions(self.request.user).select_related("case", "kind")
 
 
+# --- Case relations --------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Relations between cases you may see",
+        parameters=[
+            OpenApiParameter("case", str, description="Only relations of this case reference.")
+        ],
+    ),
+    retrieve=extend_schema(summary="One relation between two cases"),
+    create=extend_schema(
+        summary="Relate two cases (duplicate-of, part-of, related-to)",
+        responses={
+            201: serializers.CaseRelationSerializer,
+            400: OpenApiResponse(description="Invalid input, named by field."),
+            403: OpenApiResponse(serializers.ErrorSerializer),
+        },
+    ),
+    update=extend_schema(
+        summary="Replace a relation",
+        responses={
+            200: serializers.CaseRelationSerializer,
+            400: OpenApiResponse(description="Invalid input, named by field."),
+            404: OpenApiResponse(serializers.ErrorSerializer),
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Change a relation's kind, note or cases",
+        responses={
+            200: serializers.CaseRelationSerializer,
+            400: OpenApiResponse(description="Invalid input, named by field."),
+            404: OpenApiResponse(serializers.ErrorSerializer),
+        },
+    ),
+    destroy=extend_schema(
+        summary="Remove a relation (its versions stay)",
+        responses={
+            204: None,
+            400: OpenApiResponse(description="A rejected case cannot change."),
+            404: OpenApiResponse(serializers.ErrorSerializer),
+        },
+    ),
+)
+class CaseRelationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ApiViewSet,
+):
+    """Relations whose two cases you may both see; a relation to a case you may not see is
+    not listed and answers 404. Relating, changing or unrelating cases changes the facts of
+    both (a verified case goes back to review)."""
+
+    serializer_class = serializers.CaseRelationSerializer
+    lookup_value_regex = r"\d+"
+    tiebreak = SortField("id", "int")
+
+    def get_queryset(self) -> QuerySet[CaseRelation]:
+        relations = visible_case_relations(self.request.user).select_related("from_case", "to_case")
+        reference = self.request.query_params.get("case", "")
+        if self.action == "list" and reference:
+            relations = relations.filter(
+                Q(from_case__reference=reference[:32]) | Q(to_case__reference=reference[:32])
+            )
+        return relations
+
+    def _answer(self, relation: CaseRelation, code: int) -> Response:
+        fresh = self.get_queryset().get(pk=relation.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        relation = case_relation_create(
+            acting_user=request.user,
+            case=data["from_case"],
+            related=data["to_case"],
+            kind=data["kind"],
+            note=data.get("note", ""),
+        )
+        return self._answer(relation, status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any):
+        relation = self.get_object()
+        given = self.get_serializer(relation, data=request.data, partial=partial)
+        given.is_valid(raise_exception=True)
+        saved = case_relation_update(
+            acting_user=request.user, relation=relation, changes=dict(given.validated_data)
+        )
+        return self._answer(saved, status.HTTP_200_OK)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case_relation_delete(acting_user=request.user, relation=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # --- Reference data --------------------------------------------------------------------------
 
 
@@ -863,22 +987,243 @@ class ReferenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     permission_classes = [IsAuthenticated, HasRole]
 
 
-class PlaceViewSet(ReferenceViewSet):
+class GazetteerWriteMixin:
+    """Create and change places and organizations, and their name variants, through the
+    services; who may is the Django permission checked by GazetteerPermission. These records
+    carry no version number: each change is kept in their version history."""
+
+    permission_classes = [IsAuthenticated, TokenScope, HasRole, GazetteerPermission]
+    gazetteer_model: type[Model]
+    name_model: type[Model]
+    name_parent_field = ""
+
+    def service_create(self, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def service_update(self, instance: Any, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def service_add_name(self, instance: Any, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def service_update_name(self, variant: Any, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def service_delete_name(self, variant: Any) -> None:
+        raise NotImplementedError
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        names = [(item["name"], item["language"]) for item in data.pop("names", [])]
+        instance = self.service_create({**data, "names": names})
+        return self._answer(instance, status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any):
+        instance = self.get_object()
+        given = self.get_serializer(instance, data=request.data, partial=partial)
+        given.is_valid(raise_exception=True)
+        saved = self.service_update(instance, dict(given.validated_data))
+        return self._answer(saved, status.HTTP_200_OK)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def _answer(self, instance: Model, code: int) -> Response:
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    def _name_serializer(self) -> type:
+        return self.get_serializer_class()._declared_fields["names"].child.__class__
+
+    def _variant(self, instance: Model, name_id: str) -> Model:
+        found = self.name_model._default_manager.filter(
+            pk=name_id, **{self.name_parent_field: instance}
+        ).first()
+        if found is None:
+            raise NotFound()
+        return found
+
+    def names_create(self, request: Request) -> Response:
+        instance = self.get_object()
+        given = self._name_serializer()(data=request.data)
+        given.is_valid(raise_exception=True)
+        variant = self.service_add_name(instance, dict(given.validated_data))
+        return Response(self._name_serializer()(variant).data, status=status.HTTP_201_CREATED)
+
+    def names_change(self, request: Request, name_id: str) -> Response:
+        instance = self.get_object()
+        variant = self._variant(instance, name_id)
+        if request.method == "DELETE":
+            self.service_delete_name(variant)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        given = self._name_serializer()(
+            variant, data=request.data, partial=request.method == "PATCH"
+        )
+        given.is_valid(raise_exception=True)
+        saved = self.service_update_name(variant, dict(given.validated_data))
+        return Response(self._name_serializer()(saved).data)
+
+
+def gazetteer_schema(label: str, serializer: type, name_serializer: type) -> Any:
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {label}s"),
+        retrieve=extend_schema(summary=f"One {label}, with its name variants"),
+        create=extend_schema(
+            summary=f"Add a {label}, with its name variants (permission cases.add_…)",
+            responses={
+                201: serializer,
+                400: OpenApiResponse(description="Invalid input, named by field."),
+                403: OpenApiResponse(serializers.ErrorSerializer),
+            },
+        ),
+        update=extend_schema(
+            summary=f"Replace a {label}'s fields (permission cases.change_…)",
+            responses={
+                200: serializer,
+                400: OpenApiResponse(description="Invalid input, named by field."),
+                403: OpenApiResponse(serializers.ErrorSerializer),
+                404: OpenApiResponse(serializers.ErrorSerializer),
+            },
+        ),
+        partial_update=extend_schema(
+            summary=f"Change some of a {label}'s fields (permission cases.change_…)",
+            responses={
+                200: serializer,
+                400: OpenApiResponse(description="Invalid input, named by field."),
+                403: OpenApiResponse(serializers.ErrorSerializer),
+                404: OpenApiResponse(serializers.ErrorSerializer),
+            },
+        ),
+        add_name=extend_schema(
+            summary=f"Add a name variant to a {label}",
+            request=name_serializer,
+            responses={
+                201: name_serializer,
+                400: OpenApiResponse(description="Invalid input, named by field."),
+                403: OpenApiResponse(serializers.ErrorSerializer),
+                404: OpenApiResponse(serializers.ErrorSerializer),
+            },
+        ),
+        change_name=extend_schema(
+            summary=f"Correct or remove a name variant of a {label}",
+            request=name_serializer,
+            responses={
+                200: name_serializer,
+                204: None,
+                400: OpenApiResponse(description="Invalid input, named by field."),
+                403: OpenApiResponse(serializers.ErrorSerializer),
+                404: OpenApiResponse(serializers.ErrorSerializer),
+            },
+        ),
+    )
+
+
+@gazetteer_schema("place", serializers.PlaceSerializer, serializers.PlaceNameSerializer)
+class PlaceViewSet(
+    GazetteerWriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ApiViewSet,
+):
     """The gazetteer. `path` lists the ids from the country down; `depth` 0 is a country."""
 
     serializer_class = serializers.PlaceSerializer
     lookup_value_regex = r"\d+"
     tiebreak = SortField("id", "int")
     queryset = Place.objects.select_related("traditional_region").prefetch_related("names")
+    gazetteer_model = Place
+    name_model = PlaceName
+    name_parent_field = "place"
+
+    def service_create(self, data: dict[str, Any]) -> Place:
+        return place_create(acting_user=self.request.user, **data)
+
+    def service_update(self, instance: Place, data: dict[str, Any]) -> Place:
+        if "parent" in data:
+            check_place_parent(self.request.user, data["parent"])
+        return place_update(acting_user=self.request.user, place=instance, changes=data)
+
+    def service_add_name(self, instance: Place, data: dict[str, Any]) -> PlaceName:
+        return place_add_name(acting_user=self.request.user, place=instance, **data)
+
+    def service_update_name(self, variant: PlaceName, data: dict[str, Any]) -> PlaceName:
+        return place_name_update(acting_user=self.request.user, place_name=variant, changes=data)
+
+    def service_delete_name(self, variant: PlaceName) -> None:
+        place_name_delete(acting_user=self.request.user, place_name=variant)
+
+    @action(detail=True, methods=["post"], url_path="names", pagination_class=None)
+    def add_name(self, request: Request, pk: str | None = None) -> Response:
+        return self.names_create(request)
+
+    @action(
+        detail=True,
+        methods=["put", "patch", "delete"],
+        url_path=r"names/(?P<name_id>\d+)",
+        pagination_class=None,
+    )
+    def change_name(self, request: Request, pk: str | None = None, name_id: str = "") -> Response:
+        return self.names_change(request, name_id)
 
 
-class OrganizationViewSet(ReferenceViewSet):
+@gazetteer_schema(
+    "organization", serializers.OrganizationSerializer, serializers.OrganizationNameSerializer
+)
+class OrganizationViewSet(
+    GazetteerWriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ApiViewSet,
+):
     serializer_class = serializers.OrganizationSerializer
     lookup_field = "public_id"
     lookup_value_regex = PUBLIC_ID_PATTERN
     sort_fields = {"name": SortField("name")}
     default_ordering = ("name",)
     queryset = Organization.objects.select_related("kind", "parent").prefetch_related("names")
+    gazetteer_model = Organization
+    name_model = OrganizationName
+    name_parent_field = "organization"
+
+    def service_create(self, data: dict[str, Any]) -> Organization:
+        return organization_create(acting_user=self.request.user, **data)
+
+    def service_update(self, instance: Organization, data: dict[str, Any]) -> Organization:
+        return organization_update(
+            acting_user=self.request.user, organization=instance, changes=data
+        )
+
+    def service_add_name(self, instance: Organization, data: dict[str, Any]) -> Model:
+        return organization_add_name(acting_user=self.request.user, organization=instance, **data)
+
+    def service_update_name(self, variant: OrganizationName, data: dict[str, Any]) -> Model:
+        return organization_name_update(
+            acting_user=self.request.user, organization_name=variant, changes=data
+        )
+
+    def service_delete_name(self, variant: OrganizationName) -> None:
+        organization_name_delete(acting_user=self.request.user, organization_name=variant)
+
+    @action(detail=True, methods=["post"], url_path="names", pagination_class=None)
+    def add_name(self, request: Request, public_id: str | None = None) -> Response:
+        return self.names_create(request)
+
+    @action(
+        detail=True,
+        methods=["put", "patch", "delete"],
+        url_path=r"names/(?P<name_id>\d+)",
+        pagination_class=None,
+    )
+    def change_name(
+        self, request: Request, public_id: str | None = None, name_id: str = ""
+    ) -> Response:
+        return self.names_change(request, name_id)
 
 
 class VocabularyViewSet(ReferenceViewSet):

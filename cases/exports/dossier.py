@@ -24,7 +24,8 @@ What each profile shows, beyond the redaction profiles of `profiles.py`:
   partner show only "verified by a reviewer on <date>".
 
 Person-level citations are left out in every profile: a person's sources may be about another
-case, one the reader may not see. Related cases are left out for the same reason.
+case, one the reader may not see. Related cases are listed (kind, reference, title, note) only
+when the reader may see the related case for the same profile (`cases.relations`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from ..models import (
 )
 from ..models.person import Consent
 from ..queries import visible_cases
+from ..relations import RelationSeen, relations_of_cases
 from .profiles import PLACEHOLDER, PURPOSES, Profile, identity_shown
 
 logger = logging.getLogger(__name__)
@@ -226,6 +228,7 @@ class CaseDossier:
     sources: list[SourceView]
     interventions: list[InterventionView]
     history: list[HistoryEntry]
+    related: list[RelationSeen] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -327,6 +330,9 @@ def dossier_cases(user: Any, references: Sequence[str], profile: Profile) -> lis
     }
     if len(found) != len(wanted):
         return None
+    related = relations_of_cases(user, [case.pk for case in found.values()], PURPOSES[profile])
+    for case in found.values():
+        case.dossier_relations = related.get(case.pk, [])
     return [found[reference] for reference in wanted]
 
 
@@ -622,6 +628,8 @@ class _CaseBuilder:
             sources=sorted(self.sources.values(), key=lambda source: source.number),
             interventions=[self.intervention(item) for item in case.interventions.all()],
             history=self.history(),
+            # Set by dossier_cases, for the related cases the reader may see for the profile.
+            related=list(getattr(case, "dossier_relations", [])),
         )
 
 

@@ -188,7 +188,9 @@ def _rows(job: ExportJob, queryset: QuerySet, profile: Profile, recipient: Any):
     if job.kind == ExportKind.DETENTIONS:
         rows = detention_rows(queryset, profile=profile, recipient=recipient, case_url=case_url)
         return rows, DETENTION_COLUMNS
-    return case_rows(queryset, profile=profile, case_url=case_url), CASE_COLUMNS
+    related_visible = visible_cases(job.requested_by, PURPOSES[profile])
+    rows = case_rows(queryset, profile=profile, case_url=case_url, related_visible=related_visible)
+    return rows, CASE_COLUMNS
 
 
 class _Progress:

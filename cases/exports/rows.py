@@ -374,15 +374,30 @@ CASE_COLUMNS = [
     Column("state", "State"),
     Column("confidentiality", "Confidentiality"),
     Column("sources_count", "Sources"),
+    Column("related_cases", "Related cases"),
     Column("updated_at", "Last updated"),
     Column("case_url", "Case URL"),
 ]
 
 
 def case_rows(
-    cases: QuerySet[Case], *, profile: Profile, case_url: Any = None, chunk_size: int = CHUNK_SIZE
+    cases: QuerySet[Case],
+    *,
+    profile: Profile,
+    case_url: Any = None,
+    related_visible: QuerySet[Case] | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[dict[str, Any]]:
-    """One dict per case, keyed by CASE_COLUMNS, plus "_coordinates"."""
+    """One dict per case, keyed by CASE_COLUMNS, plus "_coordinates".
+
+    `related_cases` lists `kind:reference` items (duplicate-of:CB-2014-0002; duplicated-by,
+    includes when the relation was recorded on the other case) for the related cases in
+    `related_visible`: visible_cases(user, purpose of the profile), so a file never names a
+    case its reader may not see. Without it, only relations among the exported cases show.
+    """
+    from ..relations import relations_among
+
+    visible_ends = cases if related_visible is None else related_visible
     lookups = _Lookups()
     values = (
         cases.order_by("id")
@@ -418,6 +433,7 @@ def case_rows(
             .values_list("case_id", "total")
         )
         sources = sources_per_case(ids)
+        relations = relations_among(ids, visible_ends)
         for row in chunk:
             coordinates = lookups.coordinates(row["place_id"])
             yield {
@@ -437,6 +453,9 @@ def case_rows(
                 "state": row["state"],
                 "confidentiality": row["confidentiality"],
                 "sources_count": sources.get(row["id"], 0),
+                "related_cases": "; ".join(
+                    relation.item for relation in relations.get(row["id"], [])
+                ),
                 "updated_at": row["updated_at"],
                 "case_url": case_url(row["reference"])
                 if case_url and profile != Profile.PUBLIC

@@ -129,6 +129,6 @@ class WorkflowMixin:
             updated_at=created,
             from_case_id=case_id,
             to_case_id=earlier,
-            kind=rng.choice((CaseRelationKind.FOLLOW_UP.value, CaseRelationKind.SAME_EVENT.value)),
+            kind=rng.choice((CaseRelationKind.RELATED_TO.value, CaseRelationKind.PART_OF.value)),
             note="",
         )

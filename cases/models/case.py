@@ -179,12 +179,21 @@ class ReferenceCounter(models.Model):
 
 
 class CaseRelationKind(models.TextChoices):
-    SAME_EVENT = "same-event", _("same event as")
-    FOLLOW_UP = "follow-up", _("follow-up of")
+    """How the case a relation is recorded on (`from_case`) stands to `to_case`."""
+
     DUPLICATE_OF = "duplicate-of", _("duplicate of")
+    PART_OF = "part-of", _("part of")
+    RELATED_TO = "related-to", _("related to")
 
 
 class CaseRelation(TimeStampedModel):
+    """A link between two cases, recorded on `from_case` and shown on both.
+
+    A relation is a fact of both cases (a duplicate-of link decides whether advocates count
+    the people of a case twice): the relation services record it as a change of both cases'
+    facts, and a relation is shown only where both cases may be seen.
+    """
+
     from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="relations_from")
     to_case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="relations_to", verbose_name=_("related case")
@@ -195,8 +204,12 @@ class CaseRelation(TimeStampedModel):
     history = HistoricalRecords()
 
     class Meta:
+        ordering = ["id"]
         verbose_name = _("case relation")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CaseRelationKind.values), name="case_relation_kind_valid"
+            ),
             models.UniqueConstraint(
                 fields=["from_case", "to_case", "kind"], name="case_relation_unique"
             ),

@@ -145,11 +145,30 @@ class StaleEdit(models.Model):
     # Encrypted like the sensitive fields it may hold copies of (narratives, contact details).
     data = EncryptedJSONField()
     created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    # Resolving keeps the row (never a word lost); it only stops being offered to the user.
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["record_type", "record_id"], name="stale_edit_record")]
+        indexes = [
+            models.Index(fields=["record_type", "record_id"], name="stale_edit_record"),
+            models.Index(fields=["user", "resolved_at"], name="stale_edit_open"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolved_by__isnull=True)
+                | Q(resolved_at__isnull=False),
+                name="stale_edit_resolved_with_date",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.record_id} v{self.base_version} by {self.user_id}"

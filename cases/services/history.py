@@ -72,3 +72,25 @@ def stale_edit_keep(
         current_version=record.version,
         data=data,
     )
+
+
+@transaction.atomic
+def stale_edit_resolve(*, acting_user: Any, stale_edit: StaleEdit) -> StaleEdit:
+    """Mark a kept edit as dealt with. It stays kept (never deleted, so its words can still be
+    found), but is no longer offered to its owner. Only its owner, or an administrator, may
+    resolve it; resolving twice changes nothing."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    from casebook.accounts.roles import Role
+
+    owner = acting_user is not None and acting_user.pk == stale_edit.user_id
+    if not owner and not (acting_user is not None and acting_user.has_role(Role.ADMINISTRATOR)):
+        raise PermissionDenied(_("Only the person who typed this edit may mark it resolved."))
+    current = StaleEdit.objects.select_for_update().get(pk=stale_edit.pk)
+    if current.resolved_at is None:
+        current.resolved_at = timezone.now()
+        current.resolved_by = acting_user
+        save_validated(current, acting_user=acting_user)
+    stale_edit.resolved_at, stale_edit.resolved_by = current.resolved_at, current.resolved_by
+    return current

@@ -3,13 +3,39 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+
+from casebook.accounts.roles import Role
 
 from ..models import Place, PlaceName
-from .common import apply_changes, save_validated
+from .common import apply_changes, delete_recorded, save_validated
 
 MAX_DEPTH = 12
+
+
+def require_permission(acting_user: Any, permission: str) -> None:
+    """Adding to the gazetteer and the list of organizations is a Django permission
+    (`cases.add_place`, …), held by the Monitor, Reviewer and Administrator groups by default
+    (migration 0009) and grantable to anyone else. `acting_user=None` is Casebook itself
+    (migrations, the demo data)."""
+    if acting_user is None:
+        return
+    if not acting_user.has_perm(permission):
+        raise PermissionDenied(_("You may not add or change places and organizations."))
+
+
+def check_place_parent(acting_user: Any, parent: Place | None) -> None:
+    """Only administrators add or move a place to the top of the gazetteer (a country): a
+    top-level place is where every count by place starts, so a stray one splits the maps and
+    statistics. Everyone else files a place under the place it lies in."""
+    if parent is not None or acting_user is None:
+        return
+    if not (acting_user.is_superuser or acting_user.has_role(Role.ADMINISTRATOR)):
+        raise ValidationError(
+            {"parent": _("Give the place this one lies in; only administrators add countries.")}
+        )
 
 
 def _path_for(place: Place) -> str:
@@ -26,7 +52,12 @@ def place_create(
     names: Iterable[tuple[str, str]] = (),
     **fields: Any,
 ) -> Place:
-    """Create a gazetteer entry below `parent`, with name variants as (name, language) pairs."""
+    """Create a gazetteer entry below `parent`, with name variants as (name, language) pairs.
+
+    The materialized path and depth are set from the parent here; coordinates are optional.
+    """
+    require_permission(acting_user, "cases.add_place")
+    check_place_parent(acting_user, parent)
     place = Place(name=name, kind=kind, parent=parent, **fields)
     if parent is not None and parent.depth + 1 >= MAX_DEPTH:
         raise ValidationError({"parent": f"Places nest at most {MAX_DEPTH} levels deep."})
@@ -36,7 +67,7 @@ def place_create(
     place._history_user = acting_user
     place.save(update_fields=["path", "depth"])
     for variant, language in names:
-        place_add_name(acting_user=acting_user, place=place, name=variant, language=language)
+        _save_name(PlaceName(place=place, name=variant, language=language), acting_user)
     return place
 
 
@@ -68,6 +99,61 @@ def place_update(*, acting_user: Any, place: Place, changes: Mapping[str, Any]) 
     return place
 
 
+def _save_name(variant: PlaceName, acting_user: Any) -> PlaceName:
+    variant.name = (variant.name or "").strip()
+    try:
+        return save_validated(variant, acting_user=acting_user)
+    except ValidationError as error:
+        # The unique constraint's message names no field; say which input repeats.
+        if "__all__" in getattr(error, "error_dict", {}):
+            raise ValidationError(
+                {"name": _("This place already has this name in this language.")}
+            ) from error
+        raise
+
+
+@transaction.atomic
 def place_add_name(*, acting_user: Any, place: Place, name: str, language: str) -> PlaceName:
-    variant = PlaceName(place=place, name=name.strip(), language=language)
-    return save_validated(variant, acting_user=acting_user)
+    """Add a name of `place` in one script or romanisation."""
+    require_permission(acting_user, "cases.change_place")
+    return _save_name(PlaceName(place=place, name=name, language=language), acting_user)
+
+
+@transaction.atomic
+def place_name_update(
+    *, acting_user: Any, place_name: PlaceName, changes: Mapping[str, Any]
+) -> PlaceName:
+    """Correct a name variant (its text or language); the place it names stays the same."""
+    require_permission(acting_user, "cases.change_place")
+    if "place" in changes:
+        raise ValidationError({"place": _("A name stays with its place; add it to the other.")})
+    if apply_changes(place_name, changes):
+        _save_name(place_name, acting_user)
+    return place_name
+
+
+@transaction.atomic
+def place_name_delete(*, acting_user: Any, place_name: PlaceName) -> None:
+    """Remove a name variant; its versions stay, with a deletion version naming who."""
+    require_permission(acting_user, "cases.change_place")
+    delete_recorded(place_name, acting_user=acting_user)
+
+
+@transaction.atomic
+def place_delete(*, acting_user: Any, place: Place) -> None:
+    """Remove a gazetteer entry that nothing refers to; its versions stay.
+
+    A place with places below it, or named by a case, detention, event or organization, is
+    protected by the database; the refusal says so instead of a server error.
+    """
+    from django.db.models import ProtectedError
+
+    require_permission(acting_user, "cases.delete_place")
+    try:
+        with transaction.atomic():
+            delete_recorded(place, acting_user=acting_user)
+    except ProtectedError as error:
+        raise ValidationError(
+            _("%(place)s is still in use (%(count)d records refer to it).")
+            % {"place": place.name, "count": len(error.protected_objects)}
+        ) from error

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import workflow
 from ..models import Case, CaseState, CaseWatch
 from ..permissions import may
+from ..relations import relations_of
 
 STATE_EXPLANATIONS = {
     CaseState.DRAFT: _("Being written. Nobody has reviewed it yet."),
@@ -112,6 +113,8 @@ def render_case_page(
         "detentions": list(case.detentions.all()),
         "case_citations": list(case.citations.all()),
         "interventions": list(case.interventions.all()),
+        # One query for all of them; only relations to cases the user may see.
+        "relations": relations_of(user, case),
         "transitions": transitions,
         "last_transition": transitions[-1] if transitions else None,
         "offers": offers,

@@ -127,7 +127,7 @@ def test_case_list_shape(client_for, monitor, demo_case):
 
 def test_case_detail_nests_detentions_and_citations(client_for, monitor, demo_case):
     body = client_for(monitor).get(case_url(demo_case)).json()
-    assert set(body) == CASE_KEYS | {"detentions", "citations"}
+    assert set(body) == CASE_KEYS | {"detentions", "citations", "relations"}
     assert len(body["detentions"]) == 5
     detention = body["detentions"][0]
     assert set(detention) == {

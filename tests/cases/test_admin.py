@@ -160,7 +160,7 @@ def every_record(demo_case, administrator):
     )
     other_case = CaseFactory(acting_user=administrator)
     save_validated(
-        CaseRelation(from_case=demo_case, to_case=other_case, kind=CaseRelationKind.FOLLOW_UP),
+        CaseRelation(from_case=demo_case, to_case=other_case, kind=CaseRelationKind.RELATED_TO),
         acting_user=administrator,
     )
     intervention_create(
@@ -641,7 +641,7 @@ NEW_RECORDS = {
     CaseRelation: lambda c: {
         "from_case": c["case"].pk,
         "to_case": c["other_case"].pk,
-        "kind": "same-event",
+        "kind": "related-to",
     },
     domain.Vocabulary: lambda c: {"key": "prison-regime", "name": "Prison regimes"},
     domain.Term: lambda c: {
