@@ -8,12 +8,15 @@ Nagchu". A semi-join never multiplies rows, so no filter needs DISTINCT and coun
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.roles import Role
 
@@ -25,6 +28,8 @@ from .models import (
     Confidentiality,
     Detention,
     DetentionStatus,
+    Intervention,
+    InterventionStatus,
     Person,
     PersonName,
     Place,
@@ -351,4 +356,36 @@ class CaseFilter(_SharedFilterSet):
         return queryset.filter(pk__in=matching)
 
 
-__all__ = ["CaseFilter", "DetentionFilter", "ValidationError"]
+def reply_overdue(today: datetime.date) -> Q:
+    """An intervention whose reply deadline has passed with no reply recorded: not marked
+    replied or closed, and no response written down."""
+    return (
+        Q(reply_due__lt=today)
+        & ~Q(status__in=[InterventionStatus.REPLIED, InterventionStatus.CLOSED])
+        & Q(response="")
+    )
+
+
+class InterventionFilter(filters.FilterSet):
+    reply_overdue = filters.BooleanFilter(
+        method="filter_reply_overdue",
+        label=_("Reply overdue: the deadline has passed and no reply is recorded"),
+    )
+    status = filters.MultipleChoiceFilter(choices=InterventionStatus.choices)
+    kind = _term_filter(VocabularyKey.INTERVENTION_KIND, _("Kind (term code)"))
+
+    class Meta:
+        model = Intervention
+        fields: list[str] = []
+
+    def filter_reply_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = reply_overdue(timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_intervention_kind(self, queryset, name, value):
+        return queryset.filter(kind__in=value) if value else queryset
+
+
+__all__ = ["CaseFilter", "DetentionFilter", "InterventionFilter", "ValidationError"]
