@@ -367,7 +367,10 @@ def reply_overdue(today: datetime.date) -> Q:
 
 
 class InterventionFilter(filters.FilterSet):
-    reply_overdue = filters.BooleanFilter(
+    # A choice rather than a BooleanFilter, whose widget reads any other word as "not given":
+    # a misspelt value answers 400 instead of listing everything.
+    reply_overdue = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
         method="filter_reply_overdue",
         label=_("Reply overdue: the deadline has passed and no reply is recorded"),
     )
@@ -379,10 +382,10 @@ class InterventionFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_reply_overdue(self, queryset, name, value):
-        if value is None:
+        if not value:
             return queryset
         overdue = reply_overdue(timezone.localdate())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)
 
     def filter_intervention_kind(self, queryset, name, value):
         return queryset.filter(kind__in=value) if value else queryset

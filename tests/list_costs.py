@@ -141,6 +141,8 @@ API_LISTS = {
     name: Target(reader, url, api_results)
     for name, (reader, url) in {
         "interventions": ("monitor", "/api/v1/interventions/"),
+        "interventions overdue": ("monitor", "/api/v1/interventions/?reply_overdue=true"),
+        "events": ("monitor", "/api/v1/events/"),
         "places": ("monitor", "/api/v1/places/"),
         "organizations": ("monitor", "/api/v1/organizations/"),
         "vocabularies": ("monitor", "/api/v1/vocabularies/"),
@@ -168,7 +170,15 @@ API_LISTS = {
         # Advocates read through other gates: verified cases only, withheld identities masked.
         **{
             f"{name} (advocate)": ("advocate", f"/api/v1/{name}/")
-            for name in ("cases", "detentions", "people", "sources", "citations", "interventions")
+            for name in (
+                "cases",
+                "detentions",
+                "people",
+                "sources",
+                "citations",
+                "interventions",
+                "events",
+            )
         },
     }.items()
 }

@@ -665,7 +665,6 @@ class DetentionSummarySerializer(serializers.ModelSerializer):
             "detained_on_display",
             "status",
             "status_certainty",
-            "status_rests_on_undated",
         ]
         read_only_fields = fields
 
