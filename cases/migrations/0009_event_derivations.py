@@ -6,9 +6,10 @@
 2. Interventions: a reply deadline that differs from what the kind and sent date give was set
    by hand; it is marked so, and so kept when the sent date changes later.
 
-Only rows whose values change are written, each with a version of its own (many-to-many
-snapshots included) linked into the history chain, so `verify_history` still finds every row
-equal to its latest version.
+A detention whose versioned fields change gets a version of its own (many-to-many snapshots
+included) linked into the history chain, so `verify_history` still finds every row equal to its
+latest version; rows whose versioned fields stay as they were get no version. The two new flags
+are not versioned (see the models), so setting them alone writes no version.
 """
 
 import datetime
@@ -21,11 +22,11 @@ BATCH = 1000
 REASON = "derived fields recomputed by migration 0009"
 
 
-def _record_version(apps, row, model_name, m2m_names=()):
+def _record_version(apps, row):
     from cases.history import append_to_chain
 
     model = type(row)
-    history_model = apps.get_model("cases", f"Historical{model_name}")
+    history_model = apps.get_model("cases", "HistoricalDetention")
     history_fields = {field.attname for field in history_model._meta.concrete_fields}
     version = history_model.objects.create(
         history_date=timezone.now(),
@@ -37,14 +38,11 @@ def _record_version(apps, row, model_name, m2m_names=()):
             if field.attname in history_fields
         },
     )
-    for name in m2m_names:
-        snapshot_model = apps.get_model("cases", f"Historical{model_name}_{name}")
-        through = getattr(model, name).through
-        for link in through.objects.filter(**{model_name.lower(): row.pk}):
+    for name in ("charges", "treatment_concerns"):
+        snapshot_model = apps.get_model("cases", f"HistoricalDetention_{name}")
+        for link in getattr(model, name).through.objects.filter(detention=row.pk):
             snapshot_model.objects.create(
-                history=version,
-                id=link.pk,
-                **{model_name.lower(): row, "term_id": link.term_id},
+                history=version, id=link.pk, detention=row, term_id=link.term_id
             )
     append_to_chain(version, apps=apps)
 
@@ -60,29 +58,32 @@ def _batches(queryset):
 
 
 def recompute_detentions(apps, schema_editor):
-    from cases.services.detentions import DERIVED_FIELDS, derived_values
+    from cases.services.detentions import derived_values
 
     detention_model = apps.get_model("cases", "Detention")
     event_model = apps.get_model("cases", "DetentionEvent")
+    versioned = ["status", "status_certainty", "status_as_of", "expected_release"]
     for batch in _batches(detention_model.objects.all()):
         events = {}
         for event in event_model.objects.filter(detention__in=batch).select_related("event_type"):
             events.setdefault(event.detention_id, []).append(event)
-        changed = []
+        moved, flagged = [], []
         for detention in batch:
             values = derived_values(detention, events.get(detention.pk, []))
-            if all(getattr(detention, name) == value for name, value in values.items()):
-                continue
+            if any(getattr(detention, name) != values[name] for name in versioned):
+                detention.version += 1
+                detention.updated_at = timezone.now()
+                moved.append(detention)
+            elif detention.status_rests_on_undated != values["status_rests_on_undated"]:
+                flagged.append(detention)
             for name, value in values.items():
                 setattr(detention, name, value)
-            detention.version += 1
-            detention.updated_at = timezone.now()
-            changed.append(detention)
         detention_model.objects.bulk_update(
-            changed, [*DERIVED_FIELDS, "version", "updated_at"], batch_size=BATCH
+            moved, [*versioned, "status_rests_on_undated", "version", "updated_at"]
         )
-        for detention in changed:
-            _record_version(apps, detention, "Detention", ("charges", "treatment_concerns"))
+        detention_model.objects.bulk_update(flagged, ["status_rests_on_undated"])
+        for detention in moved:
+            _record_version(apps, detention)
 
 
 def mark_hand_set_deadlines(apps, schema_editor):
@@ -90,7 +91,7 @@ def mark_hand_set_deadlines(apps, schema_editor):
     intervention_model = apps.get_model("cases", "Intervention")
     dated = intervention_model.objects.filter(reply_due__isnull=False).select_related("kind")
     for batch in _batches(dated):
-        changed = []
+        by_hand = []
         for intervention in batch:
             days = periods.get(intervention.kind.code)
             by_rule = (
@@ -99,14 +100,8 @@ def mark_hand_set_deadlines(apps, schema_editor):
                 else None
             )
             if intervention.reply_due != by_rule:
-                intervention.reply_due_set_by_hand = True
-                intervention.updated_at = timezone.now()
-                changed.append(intervention)
-        intervention_model.objects.bulk_update(
-            changed, ["reply_due_set_by_hand", "updated_at"], batch_size=BATCH
-        )
-        for intervention in changed:
-            _record_version(apps, intervention, "Intervention")
+                by_hand.append(intervention.pk)
+        intervention_model.objects.filter(pk__in=by_hand).update(reply_due_set_by_hand=True)
 
 
 class Migration(migrations.Migration):
@@ -123,26 +118,6 @@ class Migration(migrations.Migration):
                 editable=False,
                 help_text="The status was taken from an undated event, or an undated event implies another status: dating it would settle the status.",
                 verbose_name="status rests on undated events",
-            ),
-        ),
-        migrations.AddField(
-            model_name="historicaldetention",
-            name="status_rests_on_undated",
-            field=models.BooleanField(
-                default=False,
-                editable=False,
-                help_text="The status was taken from an undated event, or an undated event implies another status: dating it would settle the status.",
-                verbose_name="status rests on undated events",
-            ),
-        ),
-        migrations.AddField(
-            model_name="historicalintervention",
-            name="reply_due_set_by_hand",
-            field=models.BooleanField(
-                default=False,
-                editable=False,
-                help_text="Set by hand: no longer follows the kind and the sent date.",
-                verbose_name="reply deadline set by hand",
             ),
         ),
         migrations.AddField(

@@ -181,7 +181,12 @@ class Detention(PublicIdModel):
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[charges, treatment_concerns])
+    # The flag is left out of the versions: the history chain hashes every column of a version
+    # (cases/history.py), so a column added to the history table would change the content of
+    # every older version. It follows from the events, which are versioned themselves.
+    history = HistoricalRecords(
+        m2m_fields=[charges, treatment_concerns], excluded_fields=["status_rests_on_undated"]
+    )
 
     class Meta:
         ordering = ["case", "id"]

@@ -350,9 +350,7 @@ def test_intervention_writes_are_versioned_and_leave_a_verified_case_verified(ad
     assert not hasattr(intervention_services, "case_facts_changed")
     case.refresh_from_db()
     assert case.state == CaseState.VERIFIED
-    versions = Intervention.history.filter(id=pk).order_by(
-        "history_date", "history_id"
-    )
+    versions = Intervention.history.filter(id=pk).order_by("history_date", "history_id")
     assert [(v.history_type, v.history_user) for v in versions] == [
         ("+", advocate),
         ("~", advocate),
@@ -383,15 +381,40 @@ def test_migration_recomputes_stale_detentions_and_versions_only_those(monitor):
     Detention.objects.filter(pk=stale.pk).update(status=DetentionStatus.DETAINED)
     settled = DetentionFactory()
     add(settled, "release", "2016-01-20")
-    versions = {d.pk: d.history.count() for d in (stale, settled)}
+    # Only the flag is new: set, with no version (the flag is not versioned).
+    flag_only = DetentionFactory()
+    add(flag_only, "formal-arrest", "2014-04-10")
+    add(flag_only, "release", "")
+    Detention.objects.filter(pk=flag_only.pk).update(status_rests_on_undated=False)
+    detentions = (stale, settled, flag_only)
+    versions = {d.pk: d.history.count() for d in detentions}
 
     migration.recompute_detentions(apps, None)
 
-    stale.refresh_from_db()
+    for detention in detentions:
+        detention.refresh_from_db()
     assert (stale.status, stale.status_rests_on_undated) == ("released", True)
     assert stale.history.count() == versions[stale.pk] + 1
     assert stale.history.latest().status == "released"
+    assert stale.history.latest().version == stale.version
     assert settled.history.count() == versions[settled.pk]
+    assert (flag_only.status, flag_only.status_rests_on_undated) == ("detained", True)
+    assert flag_only.history.count() == versions[flag_only.pk]
+
+
+def test_migrated_history_still_verifies(monitor):
+    from cases.history import Report, verify_current_rows, verify_versions
+
+    migration = importlib.import_module("cases.migrations.0009_event_derivations")
+    detention = DetentionFactory()
+    add(detention, "release", "2016-01-20")
+    add(detention, "formal-arrest", "")
+    Detention.objects.filter(pk=detention.pk).update(status=DetentionStatus.DETAINED)
+    migration.recompute_detentions(apps, None)
+    report = Report()
+    verify_versions(report)
+    verify_current_rows(report, [Detention, DetentionEvent])
+    assert report.ok, report.findings
 
 
 def test_migration_marks_deadlines_that_differ_from_the_rule_as_set_by_hand(monitor):
@@ -405,4 +428,3 @@ def test_migration_marks_deadlines_that_differ_from_the_rule_as_set_by_hand(moni
 
     assert Intervention.objects.get(pk=by_rule.pk).reply_due_set_by_hand is False
     assert Intervention.objects.get(pk=by_hand.pk).reply_due_set_by_hand is True
-    assert Intervention.history.filter(id=by_hand.pk).latest().reply_due_set_by_hand is True
