@@ -428,3 +428,15 @@ def test_migration_marks_deadlines_that_differ_from_the_rule_as_set_by_hand(moni
 
     assert Intervention.objects.get(pk=by_rule.pk).reply_due_set_by_hand is False
     assert Intervention.objects.get(pk=by_hand.pk).reply_due_set_by_hand is True
+
+
+def test_case_page_says_when_the_status_rests_on_undated_events(client, monitor):
+    detention = DetentionFactory()
+    client.force_login(monitor)
+    page = client.get(f"/cases/{detention.case.reference}/")
+    assert "rests on undated events" not in page.text
+    add(detention, "formal-arrest", "2014-04-10")
+    add(detention, "release", "")
+    page = client.get(f"/cases/{detention.case.reference}/")
+    assert page.status_code == 200
+    assert "rests on undated events" in page.text
