@@ -227,6 +227,19 @@ def detention_add_event(
     return event
 
 
+def _locked_event(event: DetentionEvent) -> DetentionEvent:
+    """The event as stored, under a row lock: a change is applied to what is in the database,
+    not to a copy read before someone else's change, so no field is silently reverted."""
+    return DetentionEvent.objects.select_for_update().get(pk=event.pk)
+
+
+def _caught_up(event: DetentionEvent, stored: DetentionEvent) -> DetentionEvent:
+    """Bring the caller's copy up to the stored record (admin forms hold on to theirs)."""
+    if stored is not event:
+        event.__dict__.update(stored.__dict__)
+    return event
+
+
 def _timeline_changed(acting_user: Any, detentions: Iterable[Detention]) -> None:
     """Recompute each touched detention, then record the change of each case's facts once."""
     cases: dict[int, Case] = {}
@@ -244,27 +257,30 @@ def detention_event_update(
     """Change a step of the legal process (its type, date, certainty, place, court, note, or
     the detention it belongs to); the status of every detention it touched follows.
 
-    An event has no version of its own: the detention rows are locked instead, so concurrent
-    writes to one timeline run one after the other, and every version is kept.
+    An event has no version of its own: the event and detention rows are locked instead, so
+    concurrent writes to one timeline run one after the other, each applied to the stored
+    record, and every version is kept.
     """
-    before = event.detention
+    stored = _locked_event(event)
+    before = stored.detention
     after_pk = changes.get("detention", before)
     after_pk = after_pk.pk if isinstance(after_pk, Detention) else after_pk
     # Locked in primary-key order, so that two moves in opposite directions cannot deadlock.
     for pk in sorted({before.pk, after_pk}):
         _locked_detention(pk)
-    if not apply_changes(event, changes):
-        return event
-    save_validated(event, acting_user=acting_user)
-    touched = [before] if event.detention_id == before.pk else [before, event.detention]
+    if not apply_changes(stored, changes):
+        return _caught_up(event, stored)
+    save_validated(stored, acting_user=acting_user)
+    touched = [before] if stored.detention_id == before.pk else [before, stored.detention]
     _timeline_changed(acting_user, touched)
-    return event
+    return _caught_up(event, stored)
 
 
 @transaction.atomic
 def detention_event_delete(*, acting_user: Any, event: DetentionEvent) -> None:
     """Remove a step of the legal process (its versions stay); the status follows."""
-    detention = event.detention
+    stored = _locked_event(event)
+    detention = stored.detention
     _locked_detention(detention.pk)
-    delete_recorded(event, acting_user=acting_user)
+    delete_recorded(stored, acting_user=acting_user)
     _timeline_changed(acting_user, [detention])

@@ -52,23 +52,27 @@ def intervention_update(
 ) -> Intervention:
     """Change an intervention (say, mark it sent, or record the reply).
 
-    Interventions carry no version number: the row is locked for the write instead, and every
-    version is kept in its history.
+    Interventions carry no version number: the change is applied to the stored row under a
+    lock instead, so a concurrent change of another field is not reverted, and every version
+    is kept in its history.
     """
-    Intervention.objects.select_for_update().filter(pk=intervention.pk).first()
+    stored = Intervention.objects.select_for_update().select_related("kind").get(pk=intervention.pk)
     changes = dict(changes)
-    deadline_given = "reply_due" in changes and changes["reply_due"] != intervention.reply_due
-    changed = apply_changes(intervention, changes)
+    deadline_given = "reply_due" in changes and changes["reply_due"] != stored.reply_due
+    changed = apply_changes(stored, changes)
     if deadline_given:
-        intervention.reply_due_set_by_hand = intervention.reply_due is not None
-    before = intervention.reply_due
-    _follow_the_rule(intervention)
-    if not changed and before == intervention.reply_due and not deadline_given:
-        return intervention
-    return save_validated(intervention, acting_user=acting_user)
+        stored.reply_due_set_by_hand = stored.reply_due is not None
+    before = stored.reply_due
+    _follow_the_rule(stored)
+    if changed or deadline_given or before != stored.reply_due:
+        save_validated(stored, acting_user=acting_user)
+    intervention.__dict__.update(stored.__dict__)
+    return intervention
 
 
 @transaction.atomic
 def intervention_delete(*, acting_user: Any, intervention: Intervention) -> None:
     """Remove an intervention entered by mistake (its versions stay in the history)."""
-    delete_recorded(intervention, acting_user=acting_user)
+    delete_recorded(
+        Intervention.objects.select_for_update().get(pk=intervention.pk), acting_user=acting_user
+    )

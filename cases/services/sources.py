@@ -42,19 +42,22 @@ def citation_update(
     moves to another target. A move names the new target and clears the others in the same
     write (the database keeps exactly one set).
     """
-    before = cases_supported_by(citation)
-    if not apply_changes(citation, changes):
-        return citation
-    save_validated(citation, acting_user=acting_user)
-    _supported_facts_changed(acting_user, [*before, *cases_supported_by(citation)])
+    # Applied to the stored record under a row lock (citations carry no version number).
+    stored = Citation.objects.select_for_update().get(pk=citation.pk)
+    before = cases_supported_by(stored)
+    if apply_changes(stored, changes):
+        save_validated(stored, acting_user=acting_user)
+        _supported_facts_changed(acting_user, [*before, *cases_supported_by(stored)])
+    citation.__dict__.update(stored.__dict__)
     return citation
 
 
 @transaction.atomic
 def citation_delete(*, acting_user: Any, citation: Citation) -> None:
     """Remove a citation (its versions stay); the cases it supported change their facts."""
-    cases = cases_supported_by(citation)
-    delete_recorded(citation, acting_user=acting_user)
+    stored = Citation.objects.select_for_update().get(pk=citation.pk)
+    cases = cases_supported_by(stored)
+    delete_recorded(stored, acting_user=acting_user)
     _supported_facts_changed(acting_user, cases)
 
 
