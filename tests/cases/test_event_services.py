@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import threading
 from unittest import mock
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 
 from cases.models import (
     CaseState,
@@ -440,3 +442,39 @@ def test_case_page_says_when_the_status_rests_on_undated_events(client, monitor)
     page = client.get(f"/cases/{detention.case.reference}/")
     assert page.status_code == 200
     assert "rests on undated events" in page.text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+# serialized_rollback: the flush after a transactional test would otherwise also drop the
+# roles and vocabularies the migrations seeded, which later tests rely on.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_events_added_at_once_each_see_the_other(monitor, monitor2):
+    """Two monitors add events to one timeline together: whichever commits last derives the
+    status from both events, so the status is the latest event's in every round."""
+    for round_number in range(5):
+        detention = DetentionFactory()
+        barrier = threading.Barrier(2)
+        failures: list[BaseException] = []
+
+        def write(user, code, occurred, detention=detention, barrier=barrier, failures=failures):
+            try:
+                loaded = Detention.objects.select_related("case").get(pk=detention.pk)
+                barrier.wait(timeout=10)
+                add(loaded, code, occurred, user=user)
+            except BaseException as error:  # reported by the main thread
+                failures.append(error)
+            finally:
+                connections.close_all()
+
+        threads = [
+            threading.Thread(target=write, args=(monitor, "sentencing", "2014-09")),
+            threading.Thread(target=write, args=(monitor2, "release", "2016-01-20")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not failures, failures
+        detention.refresh_from_db()
+        assert detention.events.count() == 2
+        assert detention.status == DetentionStatus.RELEASED, f"round {round_number}"
