@@ -27,6 +27,7 @@ from .models import (
     CaseState,
     Confidentiality,
     Detention,
+    DetentionEvent,
     DetentionStatus,
     Intervention,
     InterventionStatus,
@@ -391,4 +392,24 @@ class InterventionFilter(filters.FilterSet):
         return queryset.filter(kind__in=value) if value else queryset
 
 
-__all__ = ["CaseFilter", "DetentionFilter", "InterventionFilter", "ValidationError"]
+class EventFilter(filters.FilterSet):
+    detention = filters.UUIDFilter(
+        field_name="detention__public_id", label=_("Public id of the detention")
+    )
+    event_type = _term_filter(VocabularyKey.LEGAL_PROCESS_EVENT, _("Event type (term code)"))
+
+    class Meta:
+        model = DetentionEvent
+        fields: list[str] = []
+
+    def filter_legal_process_event(self, queryset, name, value):
+        return queryset.filter(event_type__in=value) if value else queryset
+
+
+__all__ = [
+    "CaseFilter",
+    "DetentionFilter",
+    "EventFilter",
+    "InterventionFilter",
+    "ValidationError",
+]

@@ -31,7 +31,7 @@ from rest_framework.response import Response
 
 from cases.exports.formats import FORMATS
 from cases.exports.profiles import PURPOSES, Profile
-from cases.filters import CaseFilter, DetentionFilter, InterventionFilter
+from cases.filters import CaseFilter, DetentionFilter, EventFilter, InterventionFilter
 from cases.models import (
     Case,
     Citation,
@@ -728,6 +728,8 @@ class EventViewSet(
     facts (a verified case goes back to review)."""
 
     serializer_class = serializers.EventSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EventFilter
     lookup_value_regex = r"\d+"
     tiebreak = SortField("id", "int")
 

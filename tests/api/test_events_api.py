@@ -496,3 +496,18 @@ def test_overdue_filter_keeps_restricted_cases_out(
     monkeypatch.setattr("cases.filters.timezone.localdate", lambda: D(2024, 5, 15))
     body = client_for(monitor).get("/api/v1/interventions/?reply_overdue=true").json()
     assert body["results"] == []
+
+
+def test_events_are_listed_by_detention_and_type(client_for, monitor, detention):
+    other = DetentionFactory(case=detention.case)
+    trial = add_event(detention, "trial", "2014-08-01")
+    add_event(detention, "sentencing", "2014-09-02")
+    add_event(other, "trial", "2014-08-01")
+    client = client_for(monitor)
+    mine = client.get(f"/api/v1/events/?detention={detention.public_id}").json()["results"]
+    assert len(mine) == 2
+    trials = client.get(f"/api/v1/events/?detention={detention.public_id}&event_type=trial").json()[
+        "results"
+    ]
+    assert [row["id"] for row in trials] == [trial.pk]
+    assert client.get("/api/v1/events/?detention=not-a-uuid").status_code == 400
