@@ -8,12 +8,15 @@ Nagchu". A semi-join never multiplies rows, so no filter needs DISTINCT and coun
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.roles import Role
 
@@ -24,7 +27,10 @@ from .models import (
     CaseState,
     Confidentiality,
     Detention,
+    DetentionEvent,
     DetentionStatus,
+    Intervention,
+    InterventionStatus,
     Person,
     PersonName,
     Place,
@@ -351,4 +357,59 @@ class CaseFilter(_SharedFilterSet):
         return queryset.filter(pk__in=matching)
 
 
-__all__ = ["CaseFilter", "DetentionFilter", "ValidationError"]
+def reply_overdue(today: datetime.date) -> Q:
+    """An intervention whose reply deadline has passed with no reply recorded: not marked
+    replied or closed, and no response written down."""
+    return (
+        Q(reply_due__lt=today)
+        & ~Q(status__in=[InterventionStatus.REPLIED, InterventionStatus.CLOSED])
+        & Q(response="")
+    )
+
+
+class InterventionFilter(filters.FilterSet):
+    # A choice rather than a BooleanFilter, whose widget reads any other word as "not given":
+    # a misspelt value answers 400 instead of listing everything.
+    reply_overdue = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_reply_overdue",
+        label=_("Reply overdue: the deadline has passed and no reply is recorded"),
+    )
+    status = filters.MultipleChoiceFilter(choices=InterventionStatus.choices)
+    kind = _term_filter(VocabularyKey.INTERVENTION_KIND, _("Kind (term code)"))
+
+    class Meta:
+        model = Intervention
+        fields: list[str] = []
+
+    def filter_reply_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        overdue = reply_overdue(timezone.localdate())
+        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)
+
+    def filter_intervention_kind(self, queryset, name, value):
+        return queryset.filter(kind__in=value) if value else queryset
+
+
+class EventFilter(filters.FilterSet):
+    detention = filters.UUIDFilter(
+        field_name="detention__public_id", label=_("Public id of the detention")
+    )
+    event_type = _term_filter(VocabularyKey.LEGAL_PROCESS_EVENT, _("Event type (term code)"))
+
+    class Meta:
+        model = DetentionEvent
+        fields: list[str] = []
+
+    def filter_legal_process_event(self, queryset, name, value):
+        return queryset.filter(event_type__in=value) if value else queryset
+
+
+__all__ = [
+    "CaseFilter",
+    "DetentionFilter",
+    "EventFilter",
+    "InterventionFilter",
+    "ValidationError",
+]

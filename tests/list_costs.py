@@ -144,6 +144,8 @@ API_LISTS = {
     name: Target(reader, url, api_results)
     for name, (reader, url) in {
         "interventions": ("monitor", "/api/v1/interventions/"),
+        "interventions overdue": ("monitor", "/api/v1/interventions/?reply_overdue=true"),
+        "events": ("monitor", "/api/v1/events/"),
         "places": ("monitor", "/api/v1/places/"),
         "organizations": ("monitor", "/api/v1/organizations/"),
         "vocabularies": ("monitor", "/api/v1/vocabularies/"),
@@ -180,6 +182,7 @@ API_LISTS = {
                 "citations",
                 "interventions",
                 *PERSON_PARTS,
+                "events",
             )
         },
     }.items()

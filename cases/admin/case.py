@@ -20,9 +20,12 @@ from ..models import Case, CaseRelation, Citation, Detention, Intervention, Refe
 from ..queries import visible_cases
 from ..services.cases import case_create, case_update
 from ..services.detentions import detention_create, detention_update
-from ..services.interventions import intervention_create
+from ..services.interventions import (
+    intervention_create,
+    intervention_delete,
+    intervention_update,
+)
 from ..services.relations import case_relation_create, case_relation_delete, case_relation_update
-from ..services.sources import citation_create
 from .access import visible_case_relations, visible_interventions
 from .base import (
     CasebookAdmin,
@@ -37,6 +40,7 @@ from .base import (
     model_values,
     values_of,
 )
+from .detention import CitationInlineMixin
 
 
 class DetentionInline(FactInline):
@@ -59,18 +63,17 @@ class DetentionInline(FactInline):
         adopt(instance, stored)
 
 
-class CaseCitationInline(FactInline):
+class CaseCitationInline(CitationInlineMixin, FactInline):
     model = Citation
     fk_name = "case"
     fields = ("source", "claim", "excerpt", "locator", "credibility")
     autocomplete_fields = ("source",)
     verbose_name_plural = _("citations of the case")
 
-    def create(self, request: HttpRequest, instance: Citation) -> Citation:
-        return citation_create(acting_user=request.user, **model_values(instance))
-
 
 class InterventionInline(TabularInline):
+    """Interventions are advocacy, not facts: their services leave the case's state alone."""
+
     model = Intervention
     fields = ("kind", "sent_on", "addressed_to", "status", "reply_due", "external_reference")
     autocomplete_fields = ("kind",)
@@ -78,6 +81,16 @@ class InterventionInline(TabularInline):
 
     def create(self, request: HttpRequest, instance: Intervention) -> Intervention:
         return intervention_create(acting_user=request.user, **model_values(instance))
+
+    def update(self, request: HttpRequest, instance: Intervention, changed: list[str]) -> None:
+        stored = Intervention.objects.get(pk=instance.pk)
+        intervention_update(
+            acting_user=request.user, intervention=stored, changes=values_of(instance, changed)
+        )
+        adopt(instance, stored)
+
+    def delete(self, request: HttpRequest, instance: Intervention) -> None:
+        intervention_delete(acting_user=request.user, intervention=instance)
 
 
 class CaseRelationForm(forms.ModelForm):
@@ -259,17 +272,29 @@ class InterventionAdmin(CasebookAdmin):
     date_hierarchy = "sent_on"
     search_fields = ("case__reference", "case__title", "addressed_to", "external_reference")
     autocomplete_fields = ("case", "kind")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("reply_due_set_by_hand", "created_at", "updated_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Intervention]:
         return visible_interventions(request.user).select_related("case", "kind")
 
     def save_model(self, request: HttpRequest, obj: Intervention, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
+        # The services fill in the reply deadline from the kind and sent date, unless one is
+        # typed in (cases.services.interventions).
+        if not change:
+            adopt(obj, intervention_create(acting_user=request.user, **edited_values(form, obj)))
             return
-        # The service fills in the reply deadline from the kind when it is left blank.
-        adopt(obj, intervention_create(acting_user=request.user, **edited_values(form, obj)))
+        stored = self.get_queryset(request).get(pk=obj.pk)
+        intervention = intervention_update(
+            acting_user=request.user, intervention=stored, changes=changed_values(form, obj)
+        )
+        adopt(obj, intervention)
+
+    def delete_model(self, request: HttpRequest, obj: Intervention) -> None:
+        intervention_delete(acting_user=request.user, intervention=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Intervention]) -> None:
+        for intervention in queryset:
+            intervention_delete(acting_user=request.user, intervention=intervention)
 
 
 @admin.register(ReferenceCounter)

@@ -1,8 +1,11 @@
 """Detentions and their legal-process events.
 
 A detention's status, status certainty and expected release are derived from its events and its
-sentence: after anything that can move them is saved, `detention_refresh_derived` recomputes them,
-so the admin never shows a status the timeline contradicts.
+sentence. Events and citations are created, changed and deleted here only through their services
+(`detention_add_event`, `detention_event_update`, `detention_event_delete`, `citation_*`), which
+recompute the status in the same transaction and record the change of the case's facts
+themselves: the admin never shows a status the timeline contradicts, and never books a change
+twice.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from ..models import Citation, Detention, DetentionEvent
 from ..services.detentions import (
     detention_add_event,
     detention_create,
-    detention_refresh_derived,
+    detention_event_delete,
+    detention_event_update,
     detention_update,
 )
-from ..services.sources import citation_create
+from ..services.sources import citation_create, citation_delete, citation_update
 from .access import visible_detention_events, visible_detentions
 from .base import (
     CasebookAdmin,
@@ -32,8 +36,8 @@ from .base import (
     changed_m2m,
     changed_values,
     edited_values,
-    facts_changed,
     model_values,
+    values_of,
 )
 from .search import PEOPLE, search_words, text_matches
 
@@ -49,16 +53,40 @@ class DetentionEventInline(FactInline):
     def create(self, request: HttpRequest, instance: DetentionEvent) -> DetentionEvent:
         return detention_add_event(acting_user=request.user, **model_values(instance))
 
+    def update(self, request: HttpRequest, instance: DetentionEvent, changed: list[str]) -> None:
+        stored = DetentionEvent.objects.get(pk=instance.pk)
+        detention_event_update(
+            acting_user=request.user, event=stored, changes=values_of(instance, changed)
+        )
+        adopt(instance, stored)
 
-class DetentionCitationInline(FactInline):
+    def delete(self, request: HttpRequest, instance: DetentionEvent) -> None:
+        detention_event_delete(acting_user=request.user, event=instance)
+
+
+class CitationInlineMixin:
+    """Citation rows written through the citation services (which book the fact change)."""
+
+    def create(self, request: HttpRequest, instance: Citation) -> Citation:
+        return citation_create(acting_user=request.user, **model_values(instance))
+
+    def update(self, request: HttpRequest, instance: Citation, changed: list[str]) -> None:
+        stored = Citation.objects.get(pk=instance.pk)
+        citation_update(
+            acting_user=request.user, citation=stored, changes=values_of(instance, changed)
+        )
+        adopt(instance, stored)
+
+    def delete(self, request: HttpRequest, instance: Citation) -> None:
+        citation_delete(acting_user=request.user, citation=instance)
+
+
+class DetentionCitationInline(CitationInlineMixin, FactInline):
     model = Citation
     fk_name = "detention"
     fields = ("source", "claim", "excerpt", "locator", "credibility")
     autocomplete_fields = ("source",)
     verbose_name_plural = _("citations of the detention")
-
-    def create(self, request: HttpRequest, instance: Citation) -> Citation:
-        return citation_create(acting_user=request.user, **model_values(instance))
 
 
 def detention_matches(word: str, prefix: str = "") -> Any:
@@ -179,10 +207,9 @@ class DetentionAdmin(FactAdminMixin, CasebookAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: list, change: bool) -> None:
         # No form.save_m2m(): the detention services have set charges and concerns already.
+        # The event services recompute the status for each event row they write.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
-        # Events added, changed or deleted above move the status: recompute it from the timeline.
-        detention_refresh_derived(acting_user=request.user, detention=form.instance)
 
 
 @admin.register(DetentionEvent)
@@ -216,15 +243,12 @@ class DetentionEventAdmin(FactAdminMixin, CasebookAdmin):
         if not change:
             adopt(obj, detention_add_event(acting_user=request.user, **edited_values(form, obj)))
             return
-        moved_from = form.initial.get("detention") if "detention" in form.changed_data else None
-        super().save_model(request, obj, form, change)
-        # No update service for events yet: the admin does its bookkeeping (status, four eyes).
-        touched = [obj.detention, *visible_detentions(request.user).filter(pk=moved_from)]
-        for detention in touched:
-            detention_refresh_derived(acting_user=request.user, detention=detention)
-        facts_changed(request, [detention.case for detention in touched])
+        # The service recomputes both detentions when the event moves from one to another.
+        stored = self.get_queryset(request).get(pk=obj.pk)
+        event = detention_event_update(
+            acting_user=request.user, event=stored, changes=changed_values(form, obj)
+        )
+        adopt(obj, event)
 
     def delete_model(self, request: HttpRequest, obj: DetentionEvent) -> None:
-        detention = obj.detention
-        super().delete_model(request, obj)
-        detention_refresh_derived(acting_user=request.user, detention=detention)
+        detention_event_delete(acting_user=request.user, event=obj)

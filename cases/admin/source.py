@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from ..api.access import visible_sources
 from ..models import Citation, EvidenceFile, Source
-from ..services.sources import citation_create, source_create, source_update
+from ..services.sources import (
+    citation_create,
+    citation_delete,
+    citation_update,
+    source_create,
+    source_update,
+)
 from .access import visible_citations
 from .base import (
     CasebookAdmin,
@@ -26,10 +32,8 @@ from .base import (
     TabularInline,
     VersionedForm,
     adopt,
-    cases_of,
     changed_values,
     edited_values,
-    facts_changed,
 )
 from .search import PEOPLE, search_words, text_matches
 
@@ -173,11 +177,15 @@ class CitationAdmin(FactAdminMixin, CasebookAdmin):
         if not change:
             adopt(obj, citation_create(acting_user=request.user, **edited_values(form, obj)))
             return
-        # No update service for citations yet: the cases it supported before and after the
-        # change both had their facts changed.
-        before = cases_of(self.get_queryset(request).get(pk=obj.pk))
-        super().save_model(request, obj, form, change)
-        facts_changed(request, [*before, *cases_of(obj)])
+        # The service books the change for the cases supported before and after a move.
+        stored = self.get_queryset(request).get(pk=obj.pk)
+        citation = citation_update(
+            acting_user=request.user, citation=stored, changes=changed_values(form, obj)
+        )
+        adopt(obj, citation)
+
+    def delete_model(self, request: HttpRequest, obj: Citation) -> None:
+        citation_delete(acting_user=request.user, citation=obj)
 
 
 @admin.register(EvidenceFile)

@@ -30,6 +30,13 @@ def is_editor(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.has_role(Role.MONITOR, Role.REVIEWER))
 
 
+def records_interventions(user: Any) -> bool:
+    """Monitors, reviewers and advocates record interventions (advocacy, not facts)."""
+    return bool(
+        user and user.is_authenticated and user.has_role(Role.MONITOR, Role.REVIEWER, Role.ADVOCATE)
+    )
+
+
 def sees_identities(user: Any) -> bool:
     """Whether withheld identities are shown: to those who may also export internally."""
     return bool(

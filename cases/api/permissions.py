@@ -10,7 +10,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from casebook.accounts.models import ApiToken
 from casebook.accounts.roles import Role
 
-from .access import is_editor
+from .access import is_editor, records_interventions
 
 
 class TokenScope(BasePermission):
@@ -58,3 +58,14 @@ class GazetteerPermission(BasePermission):
         model = view.gazetteer_model._meta.model_name
         verb = "add" if request.method == "POST" and not view.kwargs else "change"
         return user.has_perm(f"cases.{verb}_{model}")
+
+
+class InterventionWriters(BasePermission):
+    """Interventions are written by monitors and reviewers, and by advocates, who record the
+    organisation's advocacy (WORKFLOW.md, Roles) but change no facts. Which cases they reach is
+    the gate's: an intervention on a case the user may not see is not found."""
+
+    message = _("Only monitors, reviewers and advocates may record interventions.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return request.method in SAFE_METHODS or records_interventions(request.user)

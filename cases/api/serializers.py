@@ -555,7 +555,8 @@ CITATION_TARGETS = ("case", "detention", "detention_event", "person")
 
 
 class CitationSerializer(ServiceSerializer):
-    """A source supporting exactly one of: a case, a detention, an event or a person."""
+    """A source supporting exactly one of: a case, a detention, an event or a person. On
+    update, naming another target moves the citation there."""
 
     source = Scoped(slug_field="public_id", scope=access.visible_sources)
     case = Scoped(slug_field="reference", scope=visible_cases, required=False, allow_null=True)
@@ -578,12 +579,22 @@ class CitationSerializer(ServiceSerializer):
             "locator",
             "credibility",
             "created_at",
+            "updated_at",
         ]
-        read_only_fields = ["id", "created_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
         validators: list = []
 
     def validate(self, attrs: dict) -> dict:
         chosen = [name for name in CITATION_TARGETS if attrs.get(name) is not None]
+        if self.instance is not None and len(chosen) == 1:
+            # Naming a new target moves the citation there: the old one is let go.
+            attrs.update({name: None for name in CITATION_TARGETS if name not in chosen})
+        elif self.instance is not None and not chosen:
+            chosen = [
+                name
+                for name in CITATION_TARGETS
+                if name not in attrs and getattr(self.instance, f"{name}_id") is not None
+            ]
         if len(chosen) != 1:
             raise serializers.ValidationError(
                 _("Cite the source for exactly one of: case, detention, detention_event, person.")
@@ -672,8 +683,13 @@ class SourceSerializer(ServiceSerializer):
 
 
 class DetentionEventSerializer(serializers.ModelSerializer):
+    """An event as listed inside its detention (read only: events are written at
+    /api/v1/events/)."""
+
     event_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    organization = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    organization = serializers.SlugRelatedField(
+        slug_field="public_id", read_only=True, allow_null=True
+    )
     occurred_display = serializers.CharField(read_only=True)
 
     class Meta:
@@ -691,6 +707,56 @@ class DetentionEventSerializer(serializers.ModelSerializer):
             "note",
         ]
         read_only_fields = fields
+
+
+EVENT_FIELDS = [
+    "id",
+    "detention",
+    "event_type",
+    "occurred",
+    "occurred_earliest",
+    "occurred_latest",
+    "occurred_display",
+    "certainty",
+    "place",
+    "organization",
+    "note",
+    "created_at",
+    "updated_at",
+]
+
+
+class EventSerializer(ServiceSerializer):
+    """A step of a detention's legal process, written on its own. The detention's status,
+    certainty, as-of date and expected release follow at once; the detention is chosen when
+    the event is created."""
+
+    detention = Scoped(
+        slug_field="public_id",
+        scope=access.visible_detentions,
+        help_text="Public id of the detention.",
+    )
+    event_type = term_field(VocabularyKey.LEGAL_PROCESS_EVENT)
+    occurred_display = serializers.CharField(read_only=True)
+    place = place_field()
+    organization = organization_field(help_text="Public id of the court, prison or authority.")
+
+    class Meta:
+        model = DetentionEvent
+        fields = EVENT_FIELDS
+        read_only_fields = [
+            "id",
+            "occurred_earliest",
+            "occurred_latest",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | QuerySet):
+            self.fields["detention"].read_only = True
 
 
 DETENTION_FIELDS = [
@@ -725,6 +791,7 @@ DETENTION_FIELDS = [
     "status",
     "status_certainty",
     "status_as_of",
+    "status_rests_on_undated",
     "events",
     "version",
     "created_at",
@@ -735,8 +802,10 @@ DETENTION_FIELDS = [
 class DetentionSerializer(ServiceSerializer):
     """One person detained in one case, with the legal-process events of the detention.
 
-    `status`, `status_certainty`, `status_as_of` and `expected_release` follow from the events
-    and the sentence; they cannot be set. `case` and `person` are set when creating only.
+    `status`, `status_certainty`, `status_as_of`, `status_rests_on_undated` and
+    `expected_release` follow from the events and the sentence; they cannot be set. `case` and
+    `person` are set when creating only. `events` are listed here and written at
+    /api/v1/events/.
     """
 
     case = Scoped(slug_field="reference", scope=visible_cases, help_text="Case reference.")
@@ -765,6 +834,7 @@ class DetentionSerializer(ServiceSerializer):
             "status",
             "status_certainty",
             "status_as_of",
+            "status_rests_on_undated",
             "created_at",
             "updated_at",
         ]
@@ -952,9 +1022,23 @@ class TransitionStepSerializer(serializers.Serializer):
 # --- Interventions ---------------------------------------------------------------------------
 
 
-class InterventionSerializer(serializers.ModelSerializer):
-    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class InterventionSerializer(ServiceSerializer):
+    """Advocacy on a case. Not a fact of the case: writing one does not send a verified case
+    back to review. `reply_due` follows the kind and `sent_on` unless a deadline is given
+    (`reply_due_set_by_hand`); sending null hands it back to the rule."""
+
+    case = Scoped(
+        slug_field="reference",
+        scope=visible_cases,
+        help_text="Case reference; set when creating only.",
+    )
+    kind = term_field(VocabularyKey.INTERVENTION_KIND)
+    reply_due = serializers.DateField(
+        allow_null=True,
+        required=False,
+        help_text="Left out: follows the kind and the sent date. A date of your own is kept "
+        "when the sent date changes later; null hands it back to the rule.",
+    )
 
     class Meta:
         model = Intervention
@@ -968,12 +1052,20 @@ class InterventionSerializer(serializers.ModelSerializer):
             "external_reference",
             "status",
             "reply_due",
+            "reply_due_set_by_hand",
             "response",
             "notes",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = fields
+        read_only_fields = ["id", "reply_due_set_by_hand", "created_at", "updated_at"]
+        extra_kwargs = {"sent_on": {"allow_null": True}}
+        validators: list = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | QuerySet):
+            self.fields["case"].read_only = True
 
 
 # --- Errors and statistics (for the schema) --------------------------------------------------

@@ -17,6 +17,7 @@ router.register("affiliations", views.AffiliationViewSet, basename="affiliation"
 router.register("consents", views.ConsentViewSet, basename="consent")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("citations", views.CitationViewSet, basename="citation")
+router.register("events", views.EventViewSet, basename="event")
 router.register("interventions", views.InterventionViewSet, basename="intervention")
 router.register("case-relations", views.CaseRelationViewSet, basename="case-relation")
 router.register("places", views.PlaceViewSet, basename="place")

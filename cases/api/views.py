@@ -32,7 +32,7 @@ from rest_framework.response import Response
 
 from cases.exports.formats import FORMATS
 from cases.exports.profiles import PURPOSES, Profile
-from cases.filters import CaseFilter, DetentionFilter, people_named
+from cases.filters import CaseFilter, DetentionFilter, EventFilter, InterventionFilter, people_named
 from cases.models import (
     Affiliation,
     Case,
@@ -56,7 +56,14 @@ from cases.queries import visible_cases
 from cases.relations import visible_case_relations
 from cases.services.cases import case_create, case_update
 from cases.services.common import EditConflict
-from cases.services.detentions import detention_create, detention_update
+from cases.services.detentions import (
+    detention_add_event,
+    detention_create,
+    detention_event_delete,
+    detention_event_update,
+    detention_update,
+)
+from cases.services.interventions import intervention_create, intervention_update
 from cases.services.organizations import (
     organization_add_name,
     organization_create,
@@ -91,13 +98,25 @@ from cases.services.relations import (
     case_relation_delete,
     case_relation_update,
 )
-from cases.services.sources import citation_create, source_create, source_update
+from cases.services.sources import (
+    citation_create,
+    citation_delete,
+    citation_update,
+    source_create,
+    source_update,
+)
 from cases.services.workflow import case_transition
 
 from . import access, serializers
 from .exports import export_response, is_export
 from .pagination import SortField
-from .permissions import EditorOrReadOnly, GazetteerPermission, HasRole, TokenScope
+from .permissions import (
+    EditorOrReadOnly,
+    GazetteerPermission,
+    HasRole,
+    InterventionWriters,
+    TokenScope,
+)
 from .renderers import EXPORT_RENDERERS, HtmlPassthroughRenderer, PdfPassthroughRenderer
 from .stats import DEFAULT_PLACE_LEVEL, MAX_PLACE_LEVEL, detention_statistics
 
@@ -207,6 +226,57 @@ class ServiceWriteMixin(ServiceCreateMixin):
             },
             status=status.HTTP_409_CONFLICT,
         )
+
+
+class ServiceRecordWriteMixin(ServiceCreateMixin):
+    """create, update, partial_update and destroy through the services, for records without a
+    version number of their own (events, citations, interventions): their services lock the
+    rows they change instead, and every version is kept in the history."""
+
+    def service_update(self, instance: Any, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def service_delete(self, instance: Any) -> None:
+        raise NotImplementedError
+
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any):
+        instance = self.get_object()
+        serializer = self.get_input_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        saved = self.service_update(instance, dict(serializer.validated_data))
+        return self._saved(saved, status.HTTP_200_OK)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.service_delete(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def record_write_responses(serializer: type, created: bool = False) -> dict:
+    return {
+        201 if created else 200: serializer,
+        400: OpenApiResponse(
+            OpenApiTypes.OBJECT, description="Invalid input, by field. Nothing was written."
+        ),
+        404: OpenApiResponse(
+            serializers.ErrorSerializer, description="No such record among those you may see."
+        ),
+    }
+
+
+DELETE_RESPONSES = {
+    204: OpenApiResponse(description="Deleted; its versions stay in the history."),
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="Refused (the case was rejected: a reviewer must reopen it). Nothing was "
+        "deleted.",
+    ),
+    404: OpenApiResponse(
+        serializers.ErrorSerializer, description="No such record among those you may see."
+    ),
+}
 
 
 class ExportableListMixin:
@@ -843,13 +913,27 @@ class SourceViewSet(
 
 @extend_schema_view(
     list=extend_schema(summary="Citations on what you may see"),
-    create=extend_schema(summary="Cite a source for a case, detention, event or person"),
+    create=extend_schema(
+        summary="Cite a source for a case, detention, event or person",
+        responses=record_write_responses(serializers.CitationSerializer, created=True),
+    ),
+    update=extend_schema(
+        summary="Replace a citation (every case it supports, before and after, changes facts)",
+        responses=record_write_responses(serializers.CitationSerializer),
+    ),
+    partial_update=extend_schema(
+        summary="Change a citation; naming another target moves it there",
+        responses=record_write_responses(serializers.CitationSerializer),
+    ),
+    destroy=extend_schema(summary="Remove a citation", responses=DELETE_RESPONSES),
 )
 class CitationViewSet(
-    ServiceCreateMixin,
+    ServiceRecordWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     ApiViewSet,
 ):
     serializer_class = serializers.CitationSerializer
@@ -864,18 +948,114 @@ class CitationViewSet(
     def service_create(self, data: dict[str, Any]) -> Citation:
         return citation_create(acting_user=self.request.user, **data)
 
+    def service_update(self, instance: Citation, data: dict[str, Any]) -> Citation:
+        return citation_update(acting_user=self.request.user, citation=instance, changes=data)
+
+    def service_delete(self, instance: Citation) -> None:
+        citation_delete(acting_user=self.request.user, citation=instance)
+
+
+# --- Detention events ------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Legal-process events of detentions you may see"),
+    retrieve=extend_schema(summary="A legal-process event"),
+    create=extend_schema(
+        summary="Add a legal-process event (trial, sentencing, release, …) to a detention",
+        responses=record_write_responses(serializers.EventSerializer, created=True),
+    ),
+    update=extend_schema(
+        summary="Replace a legal-process event",
+        responses=record_write_responses(serializers.EventSerializer),
+    ),
+    partial_update=extend_schema(
+        summary="Change a legal-process event",
+        responses=record_write_responses(serializers.EventSerializer),
+    ),
+    destroy=extend_schema(summary="Remove a legal-process event", responses=DELETE_RESPONSES),
+)
+class EventViewSet(
+    ServiceRecordWriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ApiViewSet,
+):
+    """Events by integer id. Each write recomputes the detention's status, certainty, as-of
+    date and expected release in the same transaction, and counts as a change of the case's
+    facts (a verified case goes back to review)."""
+
+    serializer_class = serializers.EventSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EventFilter
+    lookup_value_regex = r"\d+"
+    tiebreak = SortField("id", "int")
+
+    def get_queryset(self) -> QuerySet[DetentionEvent]:
+        return access.visible_events(self.request.user).select_related(
+            "detention", "event_type", "organization"
+        )
+
+    def service_create(self, data: dict[str, Any]) -> DetentionEvent:
+        return detention_add_event(acting_user=self.request.user, **data)
+
+    def service_update(self, instance: DetentionEvent, data: dict[str, Any]) -> DetentionEvent:
+        return detention_event_update(acting_user=self.request.user, event=instance, changes=data)
+
+    def service_delete(self, instance: DetentionEvent) -> None:
+        detention_event_delete(acting_user=self.request.user, event=instance)
+
 
 # --- Interventions ---------------------------------------------------------------------------
 
 
-@extend_schema_view(list=extend_schema(summary="Advocacy on cases you may see"))
-class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="Advocacy on cases you may see"),
+    retrieve=extend_schema(summary="An intervention"),
+    create=extend_schema(
+        summary="Record an intervention (UN urgent appeal, WGAD communication, letter, …)",
+        responses=record_write_responses(serializers.InterventionSerializer, created=True),
+    ),
+    update=extend_schema(
+        summary="Replace an intervention",
+        responses=record_write_responses(serializers.InterventionSerializer),
+    ),
+    partial_update=extend_schema(
+        summary="Change an intervention (mark it sent, record the reply)",
+        responses=record_write_responses(serializers.InterventionSerializer),
+    ),
+)
+class InterventionViewSet(
+    ServiceRecordWriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ApiViewSet,
+):
+    """Interventions by integer id. Monitors, reviewers and advocates record them on the cases
+    they may see; they are advocacy, not facts, so a verified case stays verified."""
+
+    permission_classes = [IsAuthenticated, TokenScope, InterventionWriters]
     serializer_class = serializers.InterventionSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InterventionFilter
     lookup_value_regex = r"\d+"
     tiebreak = SortField("id", "int")
 
     def get_queryset(self) -> QuerySet[Intervention]:
         return access.visible_interventions(self.request.user).select_related("case", "kind")
+
+    def service_create(self, data: dict[str, Any]) -> Intervention:
+        return intervention_create(acting_user=self.request.user, **data)
+
+    def service_update(self, instance: Intervention, data: dict[str, Any]) -> Intervention:
+        return intervention_update(
+            acting_user=self.request.user, intervention=instance, changes=data
+        )
 
 
 # --- Case relations --------------------------------------------------------------------------

@@ -142,7 +142,7 @@ class DetentionMixin:
                     detention_event_id=event_id,
                     claim=f"{event_type.labels['en']}: {planned.text or 'date unknown'}",
                 )
-        # The application's own derivation (cases.services.detentions._set_derived).
+        # The application's own derivation (cases.services.detentions.derived_values).
         derived = derive_status(events)
         expected_release = expected_release_date(
             sentence_kind=timeline.sentence_kind,
@@ -194,6 +194,7 @@ class DetentionMixin:
             status=derived.status,
             status_certainty=derived.certainty,
             status_as_of=derived.as_of,
+            status_rests_on_undated=derived.rests_on_undated,
             version=1,
         )
         if timeline.charged:

@@ -111,6 +111,7 @@ class WorkflowMixin:
             status=status,
             # cases.services.cases.reply_due_for: the UN procedures give 60 days.
             reply_due=reply_due_for(kind, sent_on),
+            reply_due_set_by_hand=False,
             response="The government denied the allegations."
             if status in (InterventionStatus.REPLIED, InterventionStatus.CLOSED)
             else "",

@@ -255,12 +255,24 @@ class Intervention(TimeStampedModel):
         _("reply due"),
         null=True,
         blank=True,
-        help_text=_("The WGAD gives governments 60 days; filled in from the kind when left blank."),
+        help_text=_(
+            "The WGAD gives governments 60 days; follows from the kind and the sent date unless "
+            "set by hand."
+        ),
+    )
+    reply_due_set_by_hand = models.BooleanField(
+        _("reply deadline set by hand"),
+        default=False,
+        editable=False,
+        help_text=_("Set by hand: no longer follows the kind and the sent date."),
     )
     response = models.TextField(_("response"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
-    history = HistoricalRecords()
+    # Left out of the versions, like Detention.status_rests_on_undated: a column added to the
+    # history table would change the hashed content of every older version (cases/history.py).
+    # The deadline itself is versioned.
+    history = HistoricalRecords(excluded_fields=["reply_due_set_by_hand"])
 
     class Meta:
         ordering = ["-sent_on", "-id"]

@@ -50,7 +50,8 @@ class SentenceKind(models.TextChoices):
 class Detention(PublicIdModel):
     """One person detained in one case (ESF Act of arrest with the victim's involvement).
 
-    `status`, `status_certainty` and `expected_release` are derived: the detention services
+    `status`, `status_certainty`, `status_as_of`, `status_rests_on_undated` and
+    `expected_release` are derived: the detention services
     recompute them from the event timeline and the sentence whenever either changes.
     """
 
@@ -169,9 +170,23 @@ class Detention(PublicIdModel):
         editable=False,
     )
     status_as_of = models.DateField(_("status as of"), null=True, blank=True, editable=False)
+    status_rests_on_undated = models.BooleanField(
+        _("status rests on undated events"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "The status was taken from an undated event, or an undated event implies another "
+            "status: dating it would settle the status."
+        ),
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[charges, treatment_concerns])
+    # The flag is left out of the versions: the history chain hashes every column of a version
+    # (cases/history.py), so a column added to the history table would change the content of
+    # every older version. It follows from the events, which are versioned themselves.
+    history = HistoricalRecords(
+        m2m_fields=[charges, treatment_concerns], excluded_fields=["status_rests_on_undated"]
+    )
 
     class Meta:
         ordering = ["case", "id"]

@@ -19,7 +19,7 @@ from ..models import (
     SentenceKind,
     Term,
 )
-from .common import apply_changes, save_validated
+from .common import apply_changes, delete_recorded, save_validated
 from .workflow import case_facts_changed
 
 
@@ -61,40 +61,64 @@ class DerivedStatus:
     status: str
     certainty: str
     as_of: datetime.date | None
+    # The status cannot be placed in time against the whole timeline: it was taken from an
+    # undated event, or an undated event implies another status than the dated ones do.
+    rests_on_undated: bool = False
+
+
+def _latest_first(events: Iterable[DetentionEvent]) -> list[DetentionEvent]:
+    return sorted(events, key=lambda event: (event.occurred_earliest, event.pk or 0), reverse=True)
 
 
 def derive_status(events: Sequence[DetentionEvent]) -> DerivedStatus:
-    """The current status is the one implied by the latest event that implies one.
+    """The current status is the one implied by the latest dated event that implies one.
 
-    Events are ordered by their earliest possible date; undated events count as the latest.
-    With no such event the person is believed still detained: the record says they were
-    detained, and nothing yet says what happened next.
+    1. Dated events decide, latest by earliest possible date (ties: the one entered last).
+    2. Only when no dated event implies a status does an undated one (the one entered last):
+       an undated release says nothing about whether it came before or after a dated arrest,
+       so it cannot outrank it.
+    3. With no event implying a status the person is believed still detained: the record says
+       they were detained, and nothing yet says what happened next.
+
+    `rests_on_undated` tells the reader when undated events bear on the answer, so that they
+    know to date them.
     """
-
-    def order(event: DetentionEvent) -> tuple[bool, datetime.date, int]:
-        return (
-            event.occurred_earliest is None,
-            event.occurred_earliest or datetime.date.min,
-            event.pk or 0,
-        )
-
-    for event in sorted(events, key=order, reverse=True):
-        if event.event_type.implies_status:
-            return DerivedStatus(
-                event.event_type.implies_status, event.certainty, event.occurred_latest
-            )
+    implying = [event for event in events if event.event_type.implies_status]
+    dated = _latest_first(event for event in implying if event.occurred_earliest is not None)
+    undated = sorted(
+        (event for event in implying if event.occurred_earliest is None),
+        key=lambda event: event.pk or 0,
+        reverse=True,
+    )
+    if dated:
+        latest = dated[0]
+        status = latest.event_type.implies_status
+        contradicted = any(event.event_type.implies_status != status for event in undated)
+        return DerivedStatus(status, latest.certainty, latest.occurred_latest, contradicted)
+    if undated:
+        latest = undated[0]
+        return DerivedStatus(latest.event_type.implies_status, latest.certainty, None, True)
     return DerivedStatus(DetentionStatus.DETAINED, Certainty.BELIEVED, None)
 
 
-DERIVED_FIELDS = ("status", "status_certainty", "status_as_of", "expected_release")
+DERIVED_FIELDS = (
+    "status",
+    "status_certainty",
+    "status_as_of",
+    "status_rests_on_undated",
+    "expected_release",
+)
 
 
-def _set_derived(detention: Detention, events: Sequence[DetentionEvent]) -> list[str]:
+def derived_values(detention: Detention, events: Sequence[DetentionEvent]) -> dict[str, Any]:
+    """The derived fields of `detention` as its events and sentence imply them (also used by
+    the migration that recomputes existing rows, so there is one derivation)."""
     derived = derive_status(events)
-    values = {
+    return {
         "status": derived.status,
         "status_certainty": derived.certainty,
         "status_as_of": derived.as_of,
+        "status_rests_on_undated": derived.rests_on_undated,
         "expected_release": expected_release_date(
             sentence_kind=detention.sentence_kind,
             years=detention.sentence_years,
@@ -103,6 +127,10 @@ def _set_derived(detention: Detention, events: Sequence[DetentionEvent]) -> list
             detained_on=detention.detained_on,
         ),
     }
+
+
+def _set_derived(detention: Detention, events: Sequence[DetentionEvent]) -> list[str]:
+    values = derived_values(detention, events)
     changed = [name for name, value in values.items() if getattr(detention, name) != value]
     for name in changed:
         setattr(detention, name, values[name])
@@ -112,18 +140,30 @@ def _set_derived(detention: Detention, events: Sequence[DetentionEvent]) -> list
 def _events_of(detention: Detention) -> list[DetentionEvent]:
     if detention.pk is None:
         return []
-    return list(detention.events.select_related("event_type"))
+    return list(DetentionEvent.objects.filter(detention=detention).select_related("event_type"))
+
+
+def _locked_detention(pk: int) -> Detention:
+    """The detention re-read under a row lock: two event writes on one detention run one after
+    the other, so each derivation sees the other's event."""
+    return Detention.objects.select_for_update().get(pk=pk)
 
 
 def detention_refresh_derived(*, acting_user: Any, detention: Detention) -> Detention:
     """Recompute status, certainty and expected release from the timeline and the sentence.
 
-    A change is saved as a version of its own, so the history shows when the status moved.
+    The stored row is re-read under a lock, so a caller's copy that is a version behind (read
+    before an event was written) does not turn a recomputation into an edit conflict. A change
+    is saved as a version of its own, so the history shows when the status moved; the caller's
+    copy is brought up to date.
     """
-    changed = _set_derived(detention, _events_of(detention))
-    if changed:
-        detention._history_user = acting_user
-        detention.save(update_fields=[*changed, "updated_at"])
+    if detention.pk is None:
+        return detention
+    stored = _locked_detention(detention.pk)
+    if _set_derived(stored, _events_of(stored)):
+        save_validated(stored, acting_user=acting_user)
+    for name in (*DERIVED_FIELDS, "version", "updated_at"):
+        setattr(detention, name, getattr(stored, name))
     return detention
 
 
@@ -179,8 +219,68 @@ def detention_add_event(
     *, acting_user: Any, detention: Detention, event_type: Term, occurred: str = "", **fields: Any
 ) -> DetentionEvent:
     """Add a step of the legal process; the detention's status follows from the timeline."""
+    _locked_detention(detention.pk)
     event = DetentionEvent(detention=detention, event_type=event_type, occurred=occurred, **fields)
     save_validated(event, acting_user=acting_user)
     detention_refresh_derived(acting_user=acting_user, detention=detention)
     case_facts_changed(acting_user=acting_user, case=detention.case)
     return event
+
+
+def _locked_event(event: DetentionEvent) -> DetentionEvent:
+    """The event as stored, under a row lock: a change is applied to what is in the database,
+    not to a copy read before someone else's change, so no field is silently reverted."""
+    return DetentionEvent.objects.select_for_update().get(pk=event.pk)
+
+
+def _caught_up(event: DetentionEvent, stored: DetentionEvent) -> DetentionEvent:
+    """Bring the caller's copy up to the stored record (admin forms hold on to theirs)."""
+    if stored is not event:
+        event.__dict__.update(stored.__dict__)
+    return event
+
+
+def _timeline_changed(acting_user: Any, detentions: Iterable[Detention]) -> None:
+    """Recompute each touched detention, then record the change of each case's facts once."""
+    cases: dict[int, Case] = {}
+    for detention in detentions:
+        detention_refresh_derived(acting_user=acting_user, detention=detention)
+        cases.setdefault(detention.case_id, detention.case)
+    for case in cases.values():
+        case_facts_changed(acting_user=acting_user, case=case)
+
+
+@transaction.atomic
+def detention_event_update(
+    *, acting_user: Any, event: DetentionEvent, changes: Mapping[str, Any]
+) -> DetentionEvent:
+    """Change a step of the legal process (its type, date, certainty, place, court, note, or
+    the detention it belongs to); the status of every detention it touched follows.
+
+    An event has no version of its own: the event and detention rows are locked instead, so
+    concurrent writes to one timeline run one after the other, each applied to the stored
+    record, and every version is kept.
+    """
+    stored = _locked_event(event)
+    before = stored.detention
+    after_pk = changes.get("detention", before)
+    after_pk = after_pk.pk if isinstance(after_pk, Detention) else after_pk
+    # Locked in primary-key order, so that two moves in opposite directions cannot deadlock.
+    for pk in sorted({before.pk, after_pk}):
+        _locked_detention(pk)
+    if not apply_changes(stored, changes):
+        return _caught_up(event, stored)
+    save_validated(stored, acting_user=acting_user)
+    touched = [before] if stored.detention_id == before.pk else [before, stored.detention]
+    _timeline_changed(acting_user, touched)
+    return _caught_up(event, stored)
+
+
+@transaction.atomic
+def detention_event_delete(*, acting_user: Any, event: DetentionEvent) -> None:
+    """Remove a step of the legal process (its versions stay); the status follows."""
+    stored = _locked_event(event)
+    detention = stored.detention
+    _locked_detention(detention.pk)
+    delete_recorded(stored, acting_user=acting_user)
+    _timeline_changed(acting_user, [detention])

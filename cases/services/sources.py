@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ..models import Case, Citation, Source, Term
-from .common import apply_changes, save_validated
+from .common import apply_changes, delete_recorded, save_validated
 from .workflow import case_facts_changed
 
 
@@ -23,9 +23,42 @@ def citation_create(*, acting_user: Any, source: Source, **fields: Any) -> Citat
     A new citation changes what the cited case rests on, so it counts as a change of its facts.
     """
     citation = save_validated(Citation(source=source, **fields), acting_user=acting_user)
-    for case in cases_supported_by(citation):
-        case_facts_changed(acting_user=acting_user, case=case)
+    _supported_facts_changed(acting_user, cases_supported_by(citation))
     return citation
+
+
+def _supported_facts_changed(acting_user: Any, cases: list[Case]) -> None:
+    for case in {case.pk: case for case in cases}.values():
+        case_facts_changed(acting_user=acting_user, case=case)
+
+
+@transaction.atomic
+def citation_update(
+    *, acting_user: Any, citation: Citation, changes: Mapping[str, Any]
+) -> Citation:
+    """Change a citation: its source, what it supports, the claim, excerpt, locator or grade.
+
+    Every case it supports changes its facts — before and after the change, when the citation
+    moves to another target. A move names the new target and clears the others in the same
+    write (the database keeps exactly one set).
+    """
+    # Applied to the stored record under a row lock (citations carry no version number).
+    stored = Citation.objects.select_for_update().get(pk=citation.pk)
+    before = cases_supported_by(stored)
+    if apply_changes(stored, changes):
+        save_validated(stored, acting_user=acting_user)
+        _supported_facts_changed(acting_user, [*before, *cases_supported_by(stored)])
+    citation.__dict__.update(stored.__dict__)
+    return citation
+
+
+@transaction.atomic
+def citation_delete(*, acting_user: Any, citation: Citation) -> None:
+    """Remove a citation (its versions stay); the cases it supported change their facts."""
+    stored = Citation.objects.select_for_update().get(pk=citation.pk)
+    cases = cases_supported_by(stored)
+    delete_recorded(stored, acting_user=acting_user)
+    _supported_facts_changed(acting_user, cases)
 
 
 @transaction.atomic

@@ -79,6 +79,7 @@ ENDPOINTS = [
     "/api/v1/people/",
     "/api/v1/sources/",
     "/api/v1/citations/",
+    "/api/v1/events/",
 ]
 
 
