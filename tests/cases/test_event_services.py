@@ -375,7 +375,7 @@ def test_reply_deadline_before_sending_is_refused(monitor):
 
 
 def test_migration_recomputes_stale_detentions_and_versions_only_those(monitor):
-    migration = importlib.import_module("cases.migrations.0009_event_derivations")
+    migration = importlib.import_module("cases.migrations.0011_event_derivations")
     stale = DetentionFactory()
     add(stale, "release", "2016-01-20")
     add(stale, "formal-arrest", "")
@@ -407,7 +407,7 @@ def test_migration_recomputes_stale_detentions_and_versions_only_those(monitor):
 def test_migrated_history_still_verifies(monitor):
     from cases.history import Report, verify_current_rows, verify_versions
 
-    migration = importlib.import_module("cases.migrations.0009_event_derivations")
+    migration = importlib.import_module("cases.migrations.0011_event_derivations")
     detention = DetentionFactory()
     add(detention, "release", "2016-01-20")
     add(detention, "formal-arrest", "")
@@ -420,7 +420,7 @@ def test_migrated_history_still_verifies(monitor):
 
 
 def test_migration_marks_deadlines_that_differ_from_the_rule_as_set_by_hand(monitor):
-    migration = importlib.import_module("cases.migrations.0009_event_derivations")
+    migration = importlib.import_module("cases.migrations.0011_event_derivations")
     case = make_case(title="Appeal")
     by_rule = intervention_create(acting_user=monitor, case=case, kind=kind(UA), sent_on=SENT)
     by_hand = intervention_create(acting_user=monitor, case=case, kind=kind(UA), sent_on=SENT)

@@ -77,7 +77,7 @@ def revoke_gazetteer_permissions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0008_text_search_indexes"),
+        ("cases", "0009_affiliation_dates"),
         ("accounts", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -106,7 +106,7 @@ def mark_hand_set_deadlines(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0008_text_search_indexes"),
+        ("cases", "0010_case_relations"),
     ]
 
     operations = [
