@@ -24,12 +24,14 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from casebook.accounts.roles import Role
+from cases import workflow
 from cases.exports.profiles import PLACEHOLDER
 from cases.models import (
     Affiliation,
     Case,
     CaseTransition,
     Citation,
+    Confidentiality,
     Detention,
     DetentionEvent,
     Intervention,
@@ -683,13 +685,23 @@ class TransitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ConfidentialitySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Confidentiality.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Why the case may be seen more widely; required to lower the level.",
+    )
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version of the case the decision was taken on."
+    )
+
+
 class TransitionStepSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
-        choices=[
-            (value, label)
-            for value, label in Transition.choices
-            if value != Transition.EDITED_AFTER_VERIFICATION
-        ]
+        choices=[(value, label) for value, label in Transition.choices if value in workflow.STEPS]
     )
     comment = serializers.CharField(
         required=False,
