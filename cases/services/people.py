@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from ..models import Affiliation, NameKind, Organization, Person, PersonName, Term
+from .boundary import cases_of_person, ensure_writer_sees
 from .common import apply_changes, save_validated
 
 
@@ -40,6 +41,7 @@ def person_update(*, acting_user: Any, person: Person, changes: Mapping[str, Any
     from ..models import Case
     from .workflow import case_facts_changed
 
+    ensure_writer_sees(acting_user, cases_of_person(person))
     if apply_changes(person, changes):
         save_validated(person, acting_user=acting_user)
         for case in Case.objects.filter(detentions__person=person).distinct():
@@ -50,6 +52,7 @@ def person_update(*, acting_user: Any, person: Person, changes: Mapping[str, Any
 def person_add_name(
     *, acting_user: Any, person: Person, name: str, language: str, kind: str = NameKind.BIRTH
 ) -> PersonName:
+    ensure_writer_sees(acting_user, cases_of_person(person))
     variant = PersonName(person=person, name=name.strip(), language=language, kind=kind)
     return save_validated(variant, acting_user=acting_user)
 
@@ -62,5 +65,6 @@ def person_add_affiliation(
     role: Term | None = None,
     note: str = "",
 ) -> Affiliation:
+    ensure_writer_sees(acting_user, cases_of_person(person))
     affiliation = Affiliation(person=person, organization=organization, role=role, note=note)
     return save_validated(affiliation, acting_user=acting_user)

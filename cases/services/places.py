@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..models import Place, PlaceName
+from .boundary import cases_at_place, ensure_writer_sees
 from .common import apply_changes, save_validated
 
 MAX_DEPTH = 12
@@ -43,6 +44,7 @@ def place_create(
 @transaction.atomic
 def place_update(*, acting_user: Any, place: Place, changes: Mapping[str, Any]) -> Place:
     """Change a place; moving it under another parent moves its whole subtree in one UPDATE."""
+    ensure_writer_sees(acting_user, cases_at_place(place, subtree="parent" in changes))
     old_path = place.path
     changed = apply_changes(place, changes)
     if not changed:
@@ -69,5 +71,6 @@ def place_update(*, acting_user: Any, place: Place, changes: Mapping[str, Any]) 
 
 
 def place_add_name(*, acting_user: Any, place: Place, name: str, language: str) -> PlaceName:
+    ensure_writer_sees(acting_user, cases_at_place(place))
     variant = PlaceName(place=place, name=name.strip(), language=language)
     return save_validated(variant, acting_user=acting_user)

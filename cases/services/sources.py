@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ..models import Case, Citation, Source, Term
+from .boundary import cases_citing_source, ensure_writer_sees
 from .common import apply_changes, save_validated
 from .workflow import case_facts_changed
 
@@ -32,6 +33,7 @@ def citation_create(*, acting_user: Any, source: Source, **fields: Any) -> Citat
 def source_update(*, acting_user: Any, source: Source, changes: Mapping[str, Any]) -> Source:
     """Change a source (optimistic locking on `source.version`); every case citing it is
     affected, since its grading feeds corroboration."""
+    ensure_writer_sees(acting_user, cases_citing_source(source))
     if not apply_changes(source, changes):
         return source
     save_validated(source, acting_user=acting_user)
