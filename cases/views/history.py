@@ -80,6 +80,7 @@ class VersionRow:
     is_current: bool = False
     restorable: bool = False
     restore_href: str = ""
+    subject_href: str = ""
 
 
 @dataclass
@@ -97,6 +98,7 @@ class _Labeller:
         self.full_identity = full_identity
         self.wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
         self.labels: dict[tuple[type[models.Model], Any], str] = {}
+        self.public_ids: dict[tuple[type[models.Model], Any], Any] = {}
 
     def want(self, model: type[models.Model], pk: Any) -> None:
         if pk is not None:
@@ -118,6 +120,9 @@ class _Labeller:
                 by_pk = {r.pk: PLACEHOLDER if r.identity_withheld else str(r) for r in records}
             else:
                 by_pk = {record.pk: str(record) for record in records}
+            for record in records:
+                if hasattr(record, "public_id"):
+                    self.public_ids[(model, record.pk)] = record.public_id
             for pk in pks:
                 self.labels[(model, pk)] = by_pk.get(
                     pk, _("a record since deleted (#%(pk)s)") % {"pk": pk}
@@ -319,6 +324,9 @@ def case_versions(
     _mark_restorable(case_rows, case, restore_href)
     for row, _raw in detention_rows:
         row.subject = labeller.label(Person, row.record.person_id)
+        public_id = labeller.public_ids.get((Person, row.record.person_id))
+        if public_id is not None:
+            row.subject_href = reverse("cases:person-history", args=[public_id])
     return _finish(case_rows, labeller), _finish(detention_rows, labeller)
 
 
