@@ -686,7 +686,8 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 
 class ConfidentialitySerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=Confidentiality.choices)
+    # Named like the case's field, so the schema has one enum for both.
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices)
     reason = serializers.CharField(
         required=False,
         allow_blank=True,

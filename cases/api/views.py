@@ -392,8 +392,15 @@ class CaseViewSet(
         request=serializers.ConfidentialitySerializer,
         responses={
             200: serializers.TransitionSerializer,
-            400: OpenApiResponse(description="Bad level, or lowering without a reason."),
-            403: OpenApiResponse(description="Your role may not take this decision."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Bad level, the level the case has, or lowering without a reason "
+                "(field messages).",
+            ),
+            403: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Your role may not take this decision."
+            ),
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such case you may see."),
             409: OpenApiResponse(
                 serializers.conflict_serializer(serializers.CaseDetailSerializer),
                 description="Stale version: someone saved the case since. Nothing was written.",
@@ -416,12 +423,12 @@ class CaseViewSet(
         step = case_set_confidentiality(
             acting_user=request.user,
             case=case,
-            level=given.validated_data["level"],
+            level=given.validated_data["confidentiality"],
             reason=given.validated_data["reason"],
         )
         if step is None:
             raise ValidationError(
-                {"level": [_("The case already has this level: nothing was changed.")]}
+                {"confidentiality": [_("The case already has this level: nothing was changed.")]}
             )
         return Response(serializers.TransitionSerializer(step).data, status=status.HTTP_200_OK)
 

@@ -19,7 +19,8 @@ def test_reviewer_lowers_with_a_reason_and_the_step_is_listed(client_for, review
     case = make_case(title="Arrest at Kirti", level=Confidentiality.INTERNAL)
     api = client_for(reviewer)
     answer = api.post(
-        url(case), {"level": "public", "reason": "Reported by RFA.", "version": case.version}
+        url(case),
+        {"confidentiality": "public", "reason": "Reported by RFA.", "version": case.version},
     )
     assert answer.status_code == 200, answer.json()
     assert answer.json()["action"] == "lower-confidentiality"
@@ -34,7 +35,7 @@ def test_reviewer_lowers_with_a_reason_and_the_step_is_listed(client_for, review
 def test_monitor_lowering_is_refused(client_for, monitor):
     case = make_case(title="Arrest at Kirti", level=Confidentiality.INTERNAL)
     answer = client_for(monitor).post(
-        url(case), {"level": "public", "reason": "Reported.", "version": case.version}
+        url(case), {"confidentiality": "public", "reason": "Reported.", "version": case.version}
     )
     assert answer.status_code == 403
     case.refresh_from_db()
@@ -44,7 +45,9 @@ def test_monitor_lowering_is_refused(client_for, monitor):
 
 def test_lowering_without_a_reason_answers_400_naming_it(client_for, reviewer):
     case = make_case(title="Arrest at Kirti", level=Confidentiality.INTERNAL)
-    answer = client_for(reviewer).post(url(case), {"level": "public", "version": case.version})
+    answer = client_for(reviewer).post(
+        url(case), {"confidentiality": "public", "version": case.version}
+    )
     assert answer.status_code == 400
     assert "reason" in answer.json()
     case.refresh_from_db()
@@ -54,7 +57,7 @@ def test_lowering_without_a_reason_answers_400_naming_it(client_for, reviewer):
 def test_a_stale_version_answers_409(client_for, reviewer):
     case = make_case(title="Arrest at Kirti", level=Confidentiality.INTERNAL)
     answer = client_for(reviewer).post(
-        url(case), {"level": "public", "reason": "Why", "version": case.version + 5}
+        url(case), {"confidentiality": "public", "reason": "Why", "version": case.version + 5}
     )
     assert answer.status_code == 409
     case.refresh_from_db()
@@ -64,7 +67,7 @@ def test_a_stale_version_answers_409(client_for, reviewer):
 def test_administrator_may_lower(client_for, administrator):
     case = make_case(title="Arrest at Kirti", level=Confidentiality.RESTRICTED)
     answer = client_for(administrator).post(
-        url(case), {"level": "internal", "reason": "Why", "version": case.version}
+        url(case), {"confidentiality": "internal", "reason": "Why", "version": case.version}
     )
     assert answer.status_code == 200
 
@@ -73,14 +76,16 @@ def test_administrator_may_lower(client_for, administrator):
 def test_a_restricted_case_answers_404_to_those_without_a_grant(client_for, request, role):
     case = make_case(title="Arrest at Kirti", level=Confidentiality.RESTRICTED)
     answer = client_for(request.getfixturevalue(role)).post(
-        url(case), {"level": "internal", "reason": "Why", "version": case.version}
+        url(case), {"confidentiality": "internal", "reason": "Why", "version": case.version}
     )
     assert answer.status_code == 404
 
 
 def test_advocate_cannot_raise(client_for, advocate):
     case = make_case(title="Arrest at Kirti", level=Confidentiality.PUBLIC)
-    answer = client_for(advocate).post(url(case), {"level": "internal", "version": case.version})
+    answer = client_for(advocate).post(
+        url(case), {"confidentiality": "internal", "version": case.version}
+    )
     assert answer.status_code == 403
 
 
