@@ -307,6 +307,33 @@ def _mark_restorable(
             row.restore_href = f"{href}?history_id={row.record.history_id}"
 
 
+def _mark_restorable_parts(
+    rows: list[tuple[VersionRow, list[_RawChange]]], parts: Iterable[Any], href: str
+) -> None:
+    """Versions of several records of one kind (a case's detentions, a person's names), newest
+    first: each record's newest row is current; older rows of a record that still exists offer
+    a restore if it would change something. `href` ends ready for "history_id=…"."""
+    existing = {part.pk: part for part in parts}
+    if not rows or not existing:
+        return
+    model = type(next(iter(existing.values())))
+    tracked = m2m_tracked_since(model)
+    names = list(snapshot_accessors(model))
+    seen: set[Any] = set()
+    for row, _raw in rows:
+        record = row.record
+        part = existing.get(record.id)
+        row.is_current = part is not None and record.id not in seen
+        seen.add(record.id)
+        if part is None or row.is_current or row.kind == "deleted":
+            continue
+        # From the prefetched relations: no query per version.
+        current = {name: {related.pk for related in getattr(part, name).all()} for name in names}
+        row.restorable = bool(restore_plan(part, record, tracked, current))
+        if row.restorable and href:
+            row.restore_href = f"{href}history_id={record.history_id}"
+
+
 def case_versions(
     case: Case, *, full_identity: bool = True, restore_href: str = ""
 ) -> tuple[list[VersionRow], list[VersionRow]]:
@@ -322,6 +349,11 @@ def case_versions(
     labeller.fetch()
 
     _mark_restorable(case_rows, case, restore_href)
+    _mark_restorable_parts(
+        detention_rows,
+        case.detentions.prefetch_related(*snapshot_accessors(Detention)),
+        f"{restore_href}?record=detention&" if restore_href else "",
+    )
     for row, _raw in detention_rows:
         row.subject = labeller.label(Person, row.record.person_id)
         public_id = labeller.public_ids.get((Person, row.record.person_id))
@@ -420,7 +452,10 @@ def _restore_page(
 ) -> HttpResponse:
     """GET: the preview and its confirm form. POST: the restore, if confirmed against the
     record as previewed; without the confirmation nothing is written."""
+    record = _record_kind(request)
     preview_url = f"{request.path}?history_id={version.history_id}"
+    if record:
+        preview_url += f"&record={record}"
     if request.method == "POST":
         return _confirmed_restore(request, instance, version, back_url, preview_url)
     plan = restore_plan(instance, version)
@@ -435,6 +470,7 @@ def _restore_page(
         "latest": _latest_history_id(instance),
         "record_version": getattr(instance, "version", ""),
         "confirm_value": CONFIRM_VALUE,
+        "record": record,
     }
     return render(request, "cases/restore_preview.html", context)
 
@@ -482,7 +518,15 @@ def _confirmed_restore(
     return redirect(back_url)
 
 
-def _version_or_redirect(request: HttpRequest, history: models.QuerySet, back_url: str) -> Any:
+def _record_kind(request: HttpRequest) -> str:
+    """Which record of the page a restore is about: "" (the case or person itself),
+    "detention" or "name"."""
+    kind = request.GET.get("record") or request.POST.get("record", "")
+    return kind if kind in {"detention", "name"} else ""
+
+
+def _version_or_none(request: HttpRequest, history: models.QuerySet) -> Any:
+    """The version asked for, from `history`; None (with a message) if it is not there."""
     try:
         history_id = int(request.GET.get("history_id") or request.POST.get("history_id", ""))
     except ValueError:
@@ -501,14 +545,27 @@ def case_restore(request: HttpRequest, reference: str) -> HttpResponse:
     if not may(request.user, "edit", case):
         raise PermissionDenied(_("Your account may not change this case."))
     back_url = reverse("cases:case-history", args=[case.reference])
-    version = _version_or_redirect(request, case.history.all(), back_url)
+    detention = _record_kind(request) == "detention"
+    # A detention's versions while it belonged to this case; never another case's.
+    history = Detention.history.filter(case_id=case.pk) if detention else case.history.all()
+    version = _version_or_none(request, history)
     if version is None or version.history_type == "-":
         return redirect(back_url)
+    instance: Any = case
+    heading = _("Restore a version of %(reference)s") % {"reference": case.reference}
+    if detention:
+        instance = case.detentions.filter(pk=version.id).first()
+        if instance is None:
+            messages.error(request, _("That detention was removed; it cannot be restored here."))
+            return redirect(back_url)
+        heading = _("Restore a version of a detention in %(reference)s") % {
+            "reference": case.reference
+        }
     return _restore_page(
         request,
-        instance=case,
+        instance=instance,
         version=version,
-        heading=_("Restore a version of %(reference)s") % {"reference": case.reference},
+        heading=heading,
         back_url=back_url,
     )
 
@@ -546,19 +603,11 @@ def person_versions(
     )
     labeller.fetch()
     _mark_restorable(person_rows, person, restore_href)
-    variants = {variant.pk: variant for variant in person.names.all()}
-    newest_of: set[Any] = set()
+    _mark_restorable_parts(
+        name_rows, person.names.all(), f"{restore_href}?record=name&" if restore_href else ""
+    )
     for row, _raw in name_rows:
-        record = row.record
-        row.subject = f"{record.get_kind_display()} ({record.language})"
-        row.is_current = record.id in variants and record.id not in newest_of
-        newest_of.add(record.id)
-        variant = variants.get(record.id)
-        if row.is_current or row.kind == "deleted" or variant is None:
-            continue
-        row.restorable = bool(restore_plan(variant, record, {}, {}))
-        if row.restorable and restore_href:
-            row.restore_href = f"{restore_href}?history_id={record.history_id}&record=name"
+        row.subject = f"{row.record.get_kind_display()} ({row.record.language})"
     return _finish(person_rows, labeller, masked), _finish(name_rows, labeller, masked)
 
 
@@ -592,12 +641,12 @@ def person_restore(request: HttpRequest, public_id: Any) -> HttpResponse:
     if not is_editor(request.user):
         raise PermissionDenied(_("Your role does not let you change people."))
     back_url = reverse("cases:person-history", args=[person.public_id])
-    record = request.GET.get("record") or request.POST.get("record", "")
+    record = _record_kind(request)
     if record == "name":
         history = PersonName.history.filter(person_id=person.pk)
     else:
         history = person.history.all()
-    version = _version_or_redirect(request, history, back_url)
+    version = _version_or_none(request, history)
     if version is None or version.history_type == "-":
         return redirect(back_url)
     instance: Any = person

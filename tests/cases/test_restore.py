@@ -334,3 +334,44 @@ def test_case_history_links_each_person_and_masks_withheld_ones_for_advocates(
     html = client.get(reverse("cases:case-history", args=[case.reference])).content.decode()
     assert "Tenzin Wangmo" not in html
     assert "[identity withheld]" in html
+
+
+def test_a_detention_is_restored_from_the_case_history_after_a_preview(client, monitor):
+    charge = term(VocabularyKey.CHARGE, "picking-quarrels")
+    detention = DetentionFactory(alleged_reason="A photo", charges=[charge])
+    case = detention.case
+    first = detention.history.latest()
+    detention_update(
+        acting_user=monitor, detention=detention, changes={"alleged_reason": "A flag"}, charges=[]
+    )
+    client.force_login(monitor)
+    html = client.get(reverse("cases:case-history", args=[case.reference])).content.decode()
+    assert f"record=detention&amp;history_id={first.history_id}" in html
+
+    url = reverse("cases:case-restore", args=[case.reference])
+    preview = client.get(url, {"record": "detention", "history_id": first.history_id})
+    text = preview.content.decode()
+    assert "<ins>A photo</ins>" in text and str(charge) in text
+    assert 'name="record" value="detention"' in text
+    detention.refresh_from_db()
+    unconfirmed = confirm_data(detention, first) | {"record": "detention"}
+    del unconfirmed["confirm"]
+    assert "record=detention" in client.post(url, unconfirmed)["Location"]
+    assert Detention.objects.get(pk=detention.pk).alleged_reason == "A flag"
+
+    client.post(url, confirm_data(detention, first) | {"record": "detention"})
+    detention = Detention.objects.get(pk=detention.pk)
+    assert detention.alleged_reason == "A photo"
+    assert set(detention.charges.all()) == {charge}
+
+
+def test_a_detention_version_from_another_case_is_not_restored_here(client, monitor):
+    detention = DetentionFactory(alleged_reason="A photo")
+    other = CaseFactory(title="Other")
+    client.force_login(monitor)
+    answer = client.get(
+        reverse("cases:case-restore", args=[other.reference]),
+        {"record": "detention", "history_id": detention.history.earliest().history_id},
+        follow=True,
+    )
+    assert b"That version does not belong to this record." in answer.content
