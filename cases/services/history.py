@@ -44,31 +44,35 @@ def _snapshot_model(model: type[models.Model], accessor: str) -> type[models.Mod
     raise LookupError(accessor)
 
 
-def m2m_tracked_since(model: type[models.Model]) -> dict[str, Any]:
-    """For each many-to-many field kept with the versions: the date of the oldest version that
-    holds a snapshot of it (None if none does yet).
+def m2m_first_recorded(model: type[models.Model], pk: Any) -> dict[str, Any]:
+    """For each many-to-many field kept with the versions: the date of the oldest version of
+    record `pk` that holds a snapshot row of it (None if none does).
 
     A version holds no snapshot rows both when the set was empty and when the field was not
-    tracked yet (versions older than the snapshot table, versions written in bulk). Before
-    this date an absent snapshot means "not recorded", not "empty".
+    tracked yet (versions older than the snapshot table, versions written in bulk). Before the
+    record's first recorded set, an absent snapshot means "not recorded", not "empty": a
+    restore then keeps the set as it is rather than risk emptying it.
     """
-    since = {}
+    pk_name = model._meta.pk.attname
+    first = {}
     for name, (accessor, _target) in snapshot_accessors(model).items():
         snapshots = _snapshot_model(model, accessor)
-        since[name] = snapshots.objects.aggregate(first=Min("history__history_date"))["first"]
-    return since
+        first[name] = snapshots.objects.filter(**{f"history__{pk_name}": pk}).aggregate(
+            first=Min("history__history_date")
+        )["first"]
+    return first
 
 
 def m2m_snapshot(
-    model: type[models.Model], version: Any, name: str, tracked_since: Any
+    model: type[models.Model], version: Any, name: str, first_recorded: Any
 ) -> set[Any] | None:
     """The ids `version` recorded for many-to-many field `name`, or None when it recorded
-    nothing and may predate the tracking of that field (so the set is unknown)."""
+    nothing and predates the record's first recorded set (so the set is unknown)."""
     accessor, target = snapshot_accessors(model)[name]
     ids = {getattr(row, f"{target}_id") for row in getattr(version, accessor).all()}
     if ids:
         return ids
-    if tracked_since is None or version.history_date < tracked_since:
+    if first_recorded is None or version.history_date < first_recorded:
         return None
     return ids
 
@@ -89,13 +93,13 @@ class RestorePlan:
 def restore_plan(
     instance: Any,
     version: Any,
-    tracked_since: dict[str, Any] | None = None,
+    first_recorded: dict[str, Any] | None = None,
     current_m2m: dict[str, set[Any]] | None = None,
 ) -> RestorePlan:
     """Field by field, what restoring `version` would write onto `instance` as it is now.
 
-    A page planning many versions passes `tracked_since` (m2m_tracked_since) and the current
-    many-to-many ids once, rather than a query per version.
+    A page planning many versions passes `first_recorded` (m2m_first_recorded) and the current
+    many-to-many ids, read once from the versions it has loaded, rather than query per version.
     """
     model = type(instance)
     plan = RestorePlan()
@@ -109,10 +113,10 @@ def restore_plan(
             plan.not_restored.append(model_field.name)
         else:
             plan.changes[model_field.name] = old
-    if tracked_since is None:
-        tracked_since = m2m_tracked_since(model)
+    if first_recorded is None:
+        first_recorded = m2m_first_recorded(model, instance.pk)
     for name in snapshot_accessors(model):
-        snapshot = m2m_snapshot(model, version, name, tracked_since.get(name))
+        snapshot = m2m_snapshot(model, version, name, first_recorded.get(name))
         if snapshot is None:
             plan.m2m_unknown.append(name)
             continue

@@ -47,7 +47,6 @@ from ..permissions import may
 from ..services.common import EditConflict
 from ..services.history import (
     RestorePlan,
-    m2m_tracked_since,
     record_restore,
     restore_plan,
     snapshot_accessors,
@@ -284,31 +283,50 @@ def _finish(
     return [row for row, _raw in rows]
 
 
-def _current_m2m(instance: models.Model) -> dict[str, set[Any]]:
-    return {
-        name: set(getattr(instance, name).values_list("pk", flat=True))
-        for name in snapshot_accessors(type(instance))
-    }
+def _m2m_from_versions(versions: list[Any], model: type[models.Model]) -> dict[Any, tuple]:
+    """Per record, from versions already loaded (newest first): when each many-to-many set was
+    first recorded (services.history.m2m_first_recorded), and the sets as they are now (those
+    of the newest version). No query: the snapshots are prefetched."""
+    pk_name = model._meta.pk.attname
+    accessors = snapshot_accessors(model)
+    first: dict[Any, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(accessors))
+    current: dict[Any, dict[str, set[Any]]] = {}
+    for version in versions:
+        key = getattr(version, pk_name)
+        sets = {
+            name: {getattr(row, f"{target}_id") for row in getattr(version, accessor).all()}
+            for name, (accessor, target) in accessors.items()
+        }
+        current.setdefault(key, sets)
+        for name, ids in sets.items():
+            if ids:  # newest first: the last one seen is the oldest
+                first[key][name] = version.history_date
+    return {key: (first[key], current[key]) for key in current}
 
 
 def _mark_restorable(
-    rows: list[tuple[VersionRow, list[_RawChange]]], instance: Any, href: str
+    rows: list[tuple[VersionRow, list[_RawChange]]],
+    instance: Any,
+    versions: list[Any],
+    href: str,
 ) -> None:
     """The newest row is the record as it is; older ones offer a restore if it would change
     something."""
-    model = type(instance)
-    tracked, current = m2m_tracked_since(model), _current_m2m(instance)
+    first, current = _m2m_from_versions(versions, type(instance)).get(instance.pk, ({}, {}))
     for index, (row, _raw) in enumerate(rows):
         row.is_current = index == 0
         if row.is_current or row.kind == "deleted":
             continue
-        row.restorable = bool(restore_plan(instance, row.record, tracked, current))
+        row.restorable = bool(restore_plan(instance, row.record, first, current))
         if row.restorable and href:
             row.restore_href = f"{href}?history_id={row.record.history_id}"
 
 
 def _mark_restorable_parts(
-    rows: list[tuple[VersionRow, list[_RawChange]]], parts: Iterable[Any], href: str
+    rows: list[tuple[VersionRow, list[_RawChange]]],
+    parts: Iterable[Any],
+    versions: list[Any],
+    href: str,
 ) -> None:
     """Versions of several records of one kind (a case's detentions, a person's names), newest
     first: each record's newest row is current; older rows of a record that still exists offer
@@ -316,9 +334,7 @@ def _mark_restorable_parts(
     existing = {part.pk: part for part in parts}
     if not rows or not existing:
         return
-    model = type(next(iter(existing.values())))
-    tracked = m2m_tracked_since(model)
-    names = list(snapshot_accessors(model))
+    m2m = _m2m_from_versions(versions, type(next(iter(existing.values()))))
     seen: set[Any] = set()
     for row, _raw in rows:
         record = row.record
@@ -327,9 +343,8 @@ def _mark_restorable_parts(
         seen.add(record.id)
         if part is None or row.is_current or row.kind == "deleted":
             continue
-        # From the prefetched relations: no query per version.
-        current = {name: {related.pk for related in getattr(part, name).all()} for name in names}
-        row.restorable = bool(restore_plan(part, record, tracked, current))
+        first, current = m2m.get(record.id, ({}, {}))
+        row.restorable = bool(restore_plan(part, record, first, current))
         if row.restorable and href:
             row.restore_href = f"{href}history_id={record.history_id}"
 
@@ -339,7 +354,8 @@ def case_versions(
 ) -> tuple[list[VersionRow], list[VersionRow]]:
     """The versions of `case` and of its detentions, newest first, with what each changed."""
     labeller = _Labeller(full_identity=full_identity)
-    case_rows = _rows(_versions(case.history.all(), Case), Case, labeller, extra=_CASE_EXTRA)
+    versions = _versions(case.history.all(), Case)
+    case_rows = _rows(versions, Case, labeller, extra=_CASE_EXTRA)
     # Versions recorded while a detention belonged to this case, deleted detentions included;
     # never those of a detention's time in another (perhaps restricted) case.
     detention_versions = _versions(Detention.history.filter(case_id=case.pk), Detention)
@@ -348,10 +364,11 @@ def case_versions(
         labeller.want(Person, version.person_id)
     labeller.fetch()
 
-    _mark_restorable(case_rows, case, restore_href)
+    _mark_restorable(case_rows, case, versions, restore_href)
     _mark_restorable_parts(
         detention_rows,
-        case.detentions.prefetch_related(*snapshot_accessors(Detention)),
+        case.detentions.all(),
+        detention_versions,
         f"{restore_href}?record=detention&" if restore_href else "",
     )
     for row, _raw in detention_rows:
@@ -597,14 +614,17 @@ def person_versions(
 ) -> tuple[list[VersionRow], list[VersionRow]]:
     """The versions of `person` and of their name variants, newest first."""
     labeller = _Labeller(full_identity=full_identity)
-    person_rows = _rows(_versions(Person.history.filter(id=person.pk), Person), Person, labeller)
-    name_rows = _rows(
-        _versions(PersonName.history.filter(person_id=person.pk), PersonName), PersonName, labeller
-    )
+    versions = _versions(Person.history.filter(id=person.pk), Person)
+    person_rows = _rows(versions, Person, labeller)
+    name_versions = _versions(PersonName.history.filter(person_id=person.pk), PersonName)
+    name_rows = _rows(name_versions, PersonName, labeller)
     labeller.fetch()
-    _mark_restorable(person_rows, person, restore_href)
+    _mark_restorable(person_rows, person, versions, restore_href)
     _mark_restorable_parts(
-        name_rows, person.names.all(), f"{restore_href}?record=name&" if restore_href else ""
+        name_rows,
+        person.names.all(),
+        name_versions,
+        f"{restore_href}?record=name&" if restore_href else "",
     )
     for row, _raw in name_rows:
         row.subject = f"{row.record.get_kind_display()} ({row.record.language})"

@@ -67,14 +67,31 @@ def test_restoring_a_version_without_a_snapshot_keeps_the_violation_types(monito
     assert set(case.violation_types.all()) == {violation("torture")}
 
 
-def test_an_empty_snapshot_after_tracking_began_is_restored_as_empty(monitor):
-    CaseFactory(violation_types=[violation("torture")])  # snapshots exist from here on
-    case = CaseFactory(title="No types yet")
-    empty = case.history.latest()
+def test_an_empty_set_recorded_after_the_first_one_is_restored_as_empty(monitor):
+    case = CaseFactory(violation_types=[violation("torture")])
+    case_update(acting_user=monitor, case=case, changes={}, violation_types=[])
+    emptied = case.history.latest()
     case_update(acting_user=monitor, case=case, changes={}, violation_types=[violation("torture")])
-    assert restore_plan(case, empty).m2m == {"violation_types": set()}
-    record_restore(acting_user=monitor, instance=case, history_id=empty.history_id)
+    assert restore_plan(case, emptied).m2m == {"violation_types": set()}
+    record_restore(acting_user=monitor, instance=case, history_id=emptied.history_id)
     assert not Case.objects.get(pk=case.pk).violation_types.exists()
+
+
+def test_a_version_older_than_the_first_recorded_set_keeps_the_set(monitor):
+    case = CaseFactory(title="Opened")  # the first version records no violation type
+    first = case.history.earliest()
+    case_update(
+        acting_user=monitor,
+        case=case,
+        changes={"title": "Renamed"},
+        violation_types=[violation("torture")],
+    )
+    plan = restore_plan(case, first)
+    assert plan.m2m_unknown == ["violation_types"]
+    record_restore(acting_user=monitor, instance=case, history_id=first.history_id)
+    case = Case.objects.get(pk=case.pk)
+    assert case.title == "Opened"
+    assert set(case.violation_types.all()) == {violation("torture")}
 
 
 def test_restoring_a_detention_without_snapshots_keeps_charges_and_concerns(monitor):
