@@ -173,6 +173,8 @@ class CaseEditForm(forms.ModelForm):
             elif name == "violation_types":
                 value = sorted(term.pk for term in value or [])
             data[name] = value
+        if self.cleaned_data.get("confidentiality_reason"):
+            data["confidentiality_reason"] = self.cleaned_data["confidentiality_reason"]
         return data
 
 

@@ -218,7 +218,10 @@ def _conflict_page(
     theirs = _current_values(current)
     base = _base_values(current, conflict.expected_version)
     comparisons = []
-    initial: dict[str, Any] = {"version": current.version}
+    initial: dict[str, Any] = {
+        "version": current.version,
+        "confidentiality_reason": yours.get("confidentiality_reason", ""),
+    }
     for name in CASE_EDIT_FIELDS:
         mine, now = _comparable(name, yours[name]), _comparable(name, theirs[name])
         changed_by = _who_changed(

@@ -236,3 +236,19 @@ def test_a_form_lowering_and_a_bad_fact_writes_neither(client, reviewer):
     case.refresh_from_db()
     assert case.confidentiality == Confidentiality.INTERNAL
     assert steps(case) == []
+
+
+def test_a_stale_lowering_keeps_the_reason_and_writes_nothing(client, reviewer, monitor):
+    from cases.models import StaleEdit
+
+    case = CaseFactory(confidentiality=Confidentiality.INTERNAL)
+    client.force_login(reviewer)
+    data = _edit_data(case, confidentiality="public", confidentiality_reason="Published by RFA.")
+    case_update(acting_user=monitor, case=case, changes={"title": "Changed meanwhile"})
+    answer = client.post(reverse("cases:case-edit", args=[case.reference]), data)
+    assert answer.status_code == 409
+    assert "Published by RFA." in answer.content.decode()
+    assert StaleEdit.objects.get().data["confidentiality_reason"] == "Published by RFA."
+    case.refresh_from_db()
+    assert case.confidentiality == Confidentiality.INTERNAL
+    assert steps(case) == []
