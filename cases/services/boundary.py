@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ..models import Case, Organization, Person, Place, Source
+from ..models import Case, Citation, Organization, Person, Place, Source
 from ..queries import visible_cases
 
 
@@ -76,3 +76,15 @@ def cases_of_organization(organization: Organization) -> QuerySet[Case]:
         | Q(detentions__events__organization=organization)
         | Q(detentions__person__affiliations__organization=organization)
     )
+
+
+def cases_of_citation(citation: Citation) -> QuerySet[Case]:
+    """The cases a citation supports: its case, its detention's or event's case, or every case
+    its person is detained in (so a citation on a person reaches into each of them)."""
+    if citation.case_id:
+        return Case.objects.filter(pk=citation.case_id)
+    if citation.detention_id:
+        return Case.objects.filter(detentions=citation.detention_id)
+    if citation.detention_event_id:
+        return Case.objects.filter(detentions__events=citation.detention_event_id)
+    return cases_of_person(citation.person)

@@ -136,3 +136,19 @@ def test_api_writes_are_allowed_once_granted(client_for, monitor, administrator,
         ).status_code
         == 200
     )
+
+
+def test_the_cases_of_an_organization_and_of_a_citation_are_found(monitor, shared):
+    from cases.models import Citation
+    from cases.services.boundary import cases_of_citation, cases_of_organization
+    from cases.services.organizations import organization_create
+    from cases.services.people import person_add_affiliation
+
+    hidden = shared["hidden"]
+    citation = Citation.objects.get(case=hidden)
+    assert list(cases_of_citation(citation)) == [hidden]
+    union = organization_create(acting_user=None, name="Drilda monastery")
+    person_add_affiliation(acting_user=None, person=shared["person"], organization=union)
+    assert hidden in cases_of_organization(union)
+    with pytest.raises(PermissionDenied):
+        person_add_affiliation(acting_user=monitor, person=shared["person"], organization=union)
