@@ -59,6 +59,13 @@ class CaseEditForm(forms.ModelForm):
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    confidentiality_reason = forms.CharField(
+        label=_("Why may more people see it?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when lowering the confidentiality; kept in the workflow history."),
+    )
 
     class Meta:
         model = Case
@@ -72,13 +79,62 @@ class CaseEditForm(forms.ModelForm):
             "violation_types": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, may_lower: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "version" not in self.initial and self.instance.pk:
             self.initial["version"] = self.instance.version
         self.fields["occurred"].widget.attrs["aria-describedby"] = "occurred-help"
         self._limit_place_choices()
         self._limit_monitor_choices()
+        self._confidentiality_rule(may_lower)
+
+    def _confidentiality_rule(self, may_lower: bool) -> None:
+        """Raising is open to every editor; lowering needs a reviewer (or an administrator)
+        and a reason (cases.services.confidentiality). Those who may not lower are offered
+        only the current level and the narrower ones."""
+        from .services.confidentiality import LEVELS, rank
+
+        field = self.fields["confidentiality"]
+        current = self.instance.confidentiality if self.instance.pk else None
+        if may_lower or current is None:
+            field.help_text = _(
+                "Raising it takes effect at once. Lowering it needs a reason, is recorded in "
+                "the workflow history and is announced to the case's monitor and watchers."
+            )
+        else:
+            field.choices = [
+                (level.value, level.label) for level in LEVELS if rank(level) >= rank(current)
+            ]
+            field.help_text = _(
+                "You may raise it (it takes effect at once); only a reviewer may lower it."
+            )
+            del self.fields["confidentiality_reason"]
+            return
+        # The reason sits right under the level it explains.
+        reason = self.fields.pop("confidentiality_reason")
+        ordered = {}
+        for name, value in self.fields.items():
+            ordered[name] = value
+            if name == "confidentiality":
+                ordered["confidentiality_reason"] = reason
+        self.fields = ordered
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        level = cleaned.get("confidentiality")
+        if "confidentiality_reason" not in self.fields or not self.instance.pk or not level:
+            return cleaned
+        from .services.confidentiality import is_lowering
+
+        reason = _one_newline_style(cleaned.get("confidentiality_reason", "")).strip()
+        cleaned["confidentiality_reason"] = reason
+        # The instance still holds the stored level: ModelForm copies the input onto it later.
+        if is_lowering(self.instance.confidentiality, level) and not reason:
+            self.add_error(
+                "confidentiality_reason",
+                _("Say why the case may be seen more widely: a reason is required."),
+            )
+        return cleaned
 
     def _limit_place_choices(self) -> None:
         from .views.cases import place_hierarchy_labels
@@ -117,6 +173,8 @@ class CaseEditForm(forms.ModelForm):
             elif name == "violation_types":
                 value = sorted(term.pk for term in value or [])
             data[name] = value
+        if self.cleaned_data.get("confidentiality_reason"):
+            data["confidentiality_reason"] = self.cleaned_data["confidentiality_reason"]
         return data
 
 

@@ -24,6 +24,12 @@ urlpatterns = [
         history_views.case_restore,
         name="case-restore",
     ),
+    path("people/<uuid:public_id>/history/", history_views.person_history, name="person-history"),
+    path(
+        "people/<uuid:public_id>/history/restore/",
+        history_views.person_restore,
+        name="person-restore",
+    ),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path(
         "notifications/mark-read/",

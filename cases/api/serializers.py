@@ -24,6 +24,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from casebook.accounts.roles import Role
+from cases import workflow
 from cases.exports.profiles import PLACEHOLDER
 from cases.models import (
     Affiliation,
@@ -32,6 +33,7 @@ from cases.models import (
     CaseRelationKind,
     CaseTransition,
     Citation,
+    Confidentiality,
     Consent,
     Detention,
     DetentionEvent,
@@ -1002,13 +1004,24 @@ class TransitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ConfidentialitySerializer(serializers.Serializer):
+    # Named like the case's field, so the schema has one enum for both.
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Why the case may be seen more widely; required to lower the level.",
+    )
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version of the case the decision was taken on."
+    )
+
+
 class TransitionStepSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
-        choices=[
-            (value, label)
-            for value, label in Transition.choices
-            if value != Transition.EDITED_AFTER_VERIFICATION
-        ]
+        choices=[(value, label) for value, label in Transition.choices if value in workflow.STEPS]
     )
     comment = serializers.CharField(
         required=False,

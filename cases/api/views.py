@@ -56,6 +56,7 @@ from cases.queries import visible_cases
 from cases.relations import visible_case_relations
 from cases.services.cases import case_create, case_update
 from cases.services.common import EditConflict
+from cases.services.confidentiality import case_set_confidentiality
 from cases.services.detentions import (
     detention_add_event,
     detention_create,
@@ -493,6 +494,54 @@ class CaseViewSet(
             comment=given.validated_data["comment"],
         )
         return Response(serializers.TransitionSerializer(step).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Raise or lower the case's confidentiality (recorded as a workflow step)",
+        description="Raising (public → internal → restricted) is open to editors and takes "
+        "effect at once; lowering needs a reviewer or administrator and a `reason`. The step "
+        "appears in the case's transitions; a lowering notifies its monitor and watchers.",
+        request=serializers.ConfidentialitySerializer,
+        responses={
+            200: serializers.TransitionSerializer,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Bad level, the level the case has, or lowering without a reason "
+                "(field messages).",
+            ),
+            403: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Your role may not take this decision."
+            ),
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such case you may see."),
+            409: OpenApiResponse(
+                serializers.conflict_serializer(serializers.CaseDetailSerializer),
+                description="Stale version: someone saved the case since. Nothing was written.",
+            ),
+        },
+    )
+    # Administrators may lower a level though they edit nothing else: the service checks roles.
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="confidentiality",
+        pagination_class=None,
+        permission_classes=[IsAuthenticated, TokenScope],
+    )
+    def confidentiality(self, request: Request, reference: str | None = None) -> Response:
+        case = self.get_object()
+        given = serializers.ConfidentialitySerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        case.version = given.validated_data["version"]
+        step = case_set_confidentiality(
+            acting_user=request.user,
+            case=case,
+            level=given.validated_data["confidentiality"],
+            reason=given.validated_data["reason"],
+        )
+        if step is None:
+            raise ValidationError(
+                {"confidentiality": [_("The case already has this level: nothing was changed.")]}
+            )
+        return Response(serializers.TransitionSerializer(step).data, status=status.HTTP_200_OK)
 
     @extend_schema(
         summary="The case dossier (PDF or HTML), for a UN urgent appeal or WGAD communication",

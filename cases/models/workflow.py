@@ -22,13 +22,21 @@ class Transition(models.TextChoices):
     REOPEN = "reopen", _("reopen as a draft")
     # Not chosen by anyone: recorded when the facts of a verified case change.
     EDITED_AFTER_VERIFICATION = "edited", _("facts edited after verification")
+    # Decisions about who may see the case (cases.services.confidentiality). The state stays
+    # what it was; the comment holds the old and new level and the reason.
+    RAISE_CONFIDENTIALITY = "raise-confidentiality", _("confidentiality raised")
+    LOWER_CONFIDENTIALITY = "lower-confidentiality", _("confidentiality lowered")
+
+
+# Steps that record a decision without moving the case to another state.
+STATE_KEEPING_ACTIONS = (Transition.RAISE_CONFIDENTIALITY, Transition.LOWER_CONFIDENTIALITY)
 
 
 class CaseTransition(models.Model):
     """One step of a case through verification: from, to, who, when, why. Never changed."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="transitions")
-    action = models.CharField(_("action"), max_length=12, choices=Transition.choices)
+    action = models.CharField(_("action"), max_length=24, choices=Transition.choices)
     from_state = models.CharField(_("from"), max_length=12, choices=CaseState.choices)
     to_state = models.CharField(_("to"), max_length=12, choices=CaseState.choices)
     user = models.ForeignKey(
@@ -44,7 +52,9 @@ class CaseTransition(models.Model):
         verbose_name = _("case transition")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(from_state=models.F("to_state")), name="transition_changes_state"
+                condition=~Q(from_state=models.F("to_state"))
+                | Q(action__in=[action.value for action in STATE_KEEPING_ACTIONS]),
+                name="transition_changes_state",
             ),
         ]
 

@@ -8,9 +8,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casebook.accounts.roles import Role
 
 from ..dates import OPEN_START, parse_uncertain_date
-from ..models import Case, ReferenceCounter, Term
+from ..models import AccessGrant, Case, Confidentiality, ReferenceCounter, Term
 from .common import apply_changes, save_validated
 
 
@@ -72,8 +75,12 @@ def case_update(
     Optimistic locking: `case.version` is the version the edit started from; if someone saved
     since, EditConflict is raised and nothing is written. A verified case goes back to review.
     """
+    from .confidentiality import confidentiality_from_edit
     from .workflow import mark_facts_changed, record_if_sent_back
 
+    # Confidentiality is not a fact but a recorded decision: a raise is taken as its own step,
+    # a lowering is refused here (it needs a reason: case_set_confidentiality).
+    changes = confidentiality_from_edit(acting_user=acting_user, case=case, changes=changes)
     changed = apply_changes(case, changes)
     new_types = None if violation_types is None else set(violation_types)
     types_changed = new_types is not None and new_types != set(case.violation_types.all())
@@ -86,6 +93,23 @@ def case_update(
         case.violation_types.set(new_types)
     record_if_sent_back(case, from_state, acting_user)
     return case
+
+
+def grant_creator_access(case: Case, user: Any) -> AccessGrant | None:
+    """Let `user`, who just made `case` restricted, keep seeing it (WORKFLOW.md: whoever
+    creates a restricted case is granted it). Administrators see every case and need none."""
+    if case.confidentiality != Confidentiality.RESTRICTED or user.has_role(Role.ADMINISTRATOR):
+        return None
+    existing = AccessGrant.objects.filter(case=case, user=user, revoked_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    grant = AccessGrant(
+        case=case,
+        user=user,
+        granted_by=user,
+        reason=_("Made the case restricted, and so keeps seeing it."),
+    )
+    return save_validated(grant, acting_user=user)
 
 
 def reply_due_for(kind_code: str, sent_on: datetime.date | None) -> datetime.date | None:

@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 def recipients_of(transition: CaseTransition) -> list[Any]:
     """Reviewers hear of submissions; the case's monitor of returns, rejections and
-    verifications; watchers of disputes. Nobody hears of their own step, and nobody hears of a
-    case they may not see."""
+    verifications; watchers (and the monitor) of disputes and of a lowered confidentiality.
+    Nobody hears of their own step, and nobody hears of a case they may not see."""
     case = transition.case
     User = get_user_model()
     action = transition.action
@@ -31,6 +31,12 @@ def recipients_of(transition: CaseTransition) -> list[Any]:
     elif action in {Transition.RETURN, Transition.REJECT, Transition.VERIFY}:
         monitor_id = case.assigned_monitor_id or case.created_by_id
         candidates = User.objects.filter(pk=monitor_id, is_active=True)
+    elif action == Transition.LOWER_CONFIDENTIALITY:
+        # Those who answer for the case hear that more people may now read it.
+        monitor_id = case.assigned_monitor_id or case.created_by_id
+        candidates = User.objects.filter(watches__case=case, is_active=True) | User.objects.filter(
+            pk=monitor_id, is_active=True
+        )
     elif action == Transition.DISPUTE:
         candidates = User.objects.filter(watches__case=case, is_active=True) | User.objects.filter(
             pk=case.assigned_monitor_id, is_active=True

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import Organization, OrganizationName
+from .boundary import cases_of_organization, ensure_writer_sees
 from .common import apply_changes, delete_recorded, save_validated
 from .places import require_permission
 
@@ -71,6 +72,7 @@ def organization_update(
 ) -> Organization:
     """Change an organization's name, kind, parent unit, place or notes."""
     require_permission(acting_user, "cases.change_organization")
+    ensure_writer_sees(acting_user, cases_of_organization(organization))
     if "name" in changes:
         changes = {**changes, "name": (changes["name"] or "").strip()}
     if not apply_changes(organization, changes):
@@ -84,6 +86,7 @@ def organization_add_name(
     *, acting_user: Any, organization: Organization, name: str, language: str
 ) -> OrganizationName:
     require_permission(acting_user, "cases.change_organization")
+    ensure_writer_sees(acting_user, cases_of_organization(organization))
     return _save_name(
         OrganizationName(organization=organization, name=name, language=language), acting_user
     )
@@ -95,6 +98,7 @@ def organization_name_update(
 ) -> OrganizationName:
     """Correct a name variant (its text or language); it stays with its organization."""
     require_permission(acting_user, "cases.change_organization")
+    ensure_writer_sees(acting_user, cases_of_organization(organization_name.organization))
     if "organization" in changes:
         raise ValidationError(
             {"organization": _("A name stays with its organization; add it to the other.")}
@@ -108,6 +112,7 @@ def organization_name_update(
 def organization_name_delete(*, acting_user: Any, organization_name: OrganizationName) -> None:
     """Remove a name variant; its versions stay, with a deletion version naming who."""
     require_permission(acting_user, "cases.change_organization")
+    ensure_writer_sees(acting_user, cases_of_organization(organization_name.organization))
     delete_recorded(organization_name, acting_user=acting_user)
 
 

@@ -21,7 +21,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -37,7 +37,7 @@ from ..models import (
     PersonName,
     Term,
 )
-from ..queries import visible_cases
+from .boundary import cases_of_person, ensure_writer_sees
 from .common import apply_changes, delete_recorded, save_validated
 
 
@@ -72,6 +72,7 @@ def person_update(*, acting_user: Any, person: Person, changes: Mapping[str, Any
     from ..models import Case
     from .workflow import case_facts_changed
 
+    ensure_writer_sees(acting_user, cases_of_person(person))
     if apply_changes(person, changes):
         save_validated(person, acting_user=acting_user)
         for case in Case.objects.filter(detentions__person=person).distinct():
@@ -94,22 +95,8 @@ def _cases_of(person: Person) -> QuerySet[Case]:
 
 def _refuse_hidden_cases(acting_user: Any, person: Person) -> None:
     """A fact of a person is a fact of each of their cases: changing it from outside one of
-    those cases would change (and send back to review) a case the writer may not see.
-
-    Writes without a user (the demo, data migrations) are the system's own.
-    """
-    if acting_user is None:
-        return
-    hidden = Case.objects.filter(detentions__person=person).exclude(
-        pk__in=visible_cases(acting_user).values("pk")
-    )
-    if hidden.exists():
-        raise PermissionDenied(
-            _(
-                "This person is also detained in a case you may not see; their names and "
-                "affiliations can be changed only by someone who may see all their cases."
-            )
-        )
+    those cases would change (and send back to review) a case the writer may not see."""
+    ensure_writer_sees(acting_user, cases_of_person(person))
 
 
 def _facts_changed(acting_user: Any, person: Person) -> None:

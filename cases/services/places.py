@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.roles import Role
 
 from ..models import Place, PlaceName
+from .boundary import cases_at_place, ensure_writer_sees
 from .common import apply_changes, delete_recorded, save_validated
 
 MAX_DEPTH = 12
@@ -74,6 +75,7 @@ def place_create(
 @transaction.atomic
 def place_update(*, acting_user: Any, place: Place, changes: Mapping[str, Any]) -> Place:
     """Change a place; moving it under another parent moves its whole subtree in one UPDATE."""
+    ensure_writer_sees(acting_user, cases_at_place(place, subtree="parent" in changes))
     old_path = place.path
     changed = apply_changes(place, changes)
     if not changed:
@@ -116,6 +118,7 @@ def _save_name(variant: PlaceName, acting_user: Any) -> PlaceName:
 def place_add_name(*, acting_user: Any, place: Place, name: str, language: str) -> PlaceName:
     """Add a name of `place` in one script or romanisation."""
     require_permission(acting_user, "cases.change_place")
+    ensure_writer_sees(acting_user, cases_at_place(place))
     return _save_name(PlaceName(place=place, name=name, language=language), acting_user)
 
 
@@ -125,6 +128,7 @@ def place_name_update(
 ) -> PlaceName:
     """Correct a name variant (its text or language); the place it names stays the same."""
     require_permission(acting_user, "cases.change_place")
+    ensure_writer_sees(acting_user, cases_at_place(place_name.place))
     if "place" in changes:
         raise ValidationError({"place": _("A name stays with its place; add it to the other.")})
     if apply_changes(place_name, changes):
@@ -136,6 +140,7 @@ def place_name_update(
 def place_name_delete(*, acting_user: Any, place_name: PlaceName) -> None:
     """Remove a name variant; its versions stay, with a deletion version naming who."""
     require_permission(acting_user, "cases.change_place")
+    ensure_writer_sees(acting_user, cases_at_place(place_name.place))
     delete_recorded(place_name, acting_user=acting_user)
 
 

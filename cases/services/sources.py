@@ -4,9 +4,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 
 from ..models import Case, Citation, Source, Term
+from .boundary import cases_citing_source, cases_of_citation, ensure_writer_sees
 from .common import apply_changes, delete_recorded, save_validated
 from .workflow import case_facts_changed
 
@@ -44,8 +44,10 @@ def citation_update(
     """
     # Applied to the stored record under a row lock (citations carry no version number).
     stored = Citation.objects.select_for_update().get(pk=citation.pk)
+    ensure_writer_sees(acting_user, cases_of_citation(stored))
     before = cases_supported_by(stored)
     if apply_changes(stored, changes):
+        ensure_writer_sees(acting_user, cases_of_citation(stored))
         save_validated(stored, acting_user=acting_user)
         _supported_facts_changed(acting_user, [*before, *cases_supported_by(stored)])
     citation.__dict__.update(stored.__dict__)
@@ -56,6 +58,7 @@ def citation_update(
 def citation_delete(*, acting_user: Any, citation: Citation) -> None:
     """Remove a citation (its versions stay); the cases it supported change their facts."""
     stored = Citation.objects.select_for_update().get(pk=citation.pk)
+    ensure_writer_sees(acting_user, cases_of_citation(stored))
     cases = cases_supported_by(stored)
     delete_recorded(stored, acting_user=acting_user)
     _supported_facts_changed(acting_user, cases)
@@ -65,10 +68,11 @@ def citation_delete(*, acting_user: Any, citation: Citation) -> None:
 def source_update(*, acting_user: Any, source: Source, changes: Mapping[str, Any]) -> Source:
     """Change a source (optimistic locking on `source.version`); every case citing it is
     affected, since its grading feeds corroboration."""
+    ensure_writer_sees(acting_user, cases_citing_source(source))
     if not apply_changes(source, changes):
         return source
     save_validated(source, acting_user=acting_user)
-    for case in Case.objects.filter(case_citations_of_source(source)).distinct():
+    for case in cases_citing_source(source).distinct():
         case_facts_changed(acting_user=acting_user, case=case)
     return source
 
@@ -81,12 +85,3 @@ def cases_supported_by(citation: Citation) -> list[Case]:
     if citation.detention_event_id:
         return [citation.detention_event.detention.case]
     return list(Case.objects.filter(detentions__person=citation.person_id).distinct())
-
-
-def case_citations_of_source(source: Source) -> Q:
-    return (
-        Q(citations__source=source)
-        | Q(detentions__citations__source=source)
-        | Q(detentions__events__citations__source=source)
-        | Q(detentions__person__citations__source=source)
-    )

@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from ..models import Case, CaseState
 from ..permissions import may
 from ..services.cases import case_update
 from ..services.common import EditConflict
+from ..services.confidentiality import case_set_confidentiality, may_lower
 from ..services.history import stale_edit_keep
 from .common import visible_case_or_404
 from .history import snapshot_accessors
@@ -62,22 +64,32 @@ def _add_service_errors(form: CaseEditForm, error: ValidationError) -> None:
 @login_required
 def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     case = _editable_case_or_403(request.user, reference)
+    lowers = may_lower(request.user)
     if request.method != "POST":
-        form = CaseEditForm(instance=copy.copy(case))
+        form = CaseEditForm(instance=copy.copy(case), may_lower=lowers)
         return render(request, "cases/case_edit.html", {"case": case, "form": form})
 
-    form = CaseEditForm(request.POST, instance=copy.copy(case))
+    form = CaseEditForm(request.POST, instance=copy.copy(case), may_lower=lowers)
     if not form.is_valid():
         return render(request, "cases/case_edit.html", {"case": case, "form": form}, status=400)
     state_before = case.state
     case.version = form.cleaned_data["version"]
     try:
-        saved = case_update(
-            acting_user=request.user,
-            case=case,
-            changes=form.changes(),
-            violation_types=form.cleaned_data["violation_types"],
-        )
+        # The level is a decision recorded as its own step; it and the facts stand or fall
+        # together.
+        with transaction.atomic():
+            case_set_confidentiality(
+                acting_user=request.user,
+                case=case,
+                level=form.cleaned_data["confidentiality"],
+                reason=form.cleaned_data.get("confidentiality_reason", ""),
+            )
+            saved = case_update(
+                acting_user=request.user,
+                case=case,
+                changes=form.changes(),
+                violation_types=form.cleaned_data["violation_types"],
+            )
     except EditConflict as conflict:
         return _conflict_page(request, form, conflict)
     except ValidationError as error:
@@ -206,7 +218,10 @@ def _conflict_page(
     theirs = _current_values(current)
     base = _base_values(current, conflict.expected_version)
     comparisons = []
-    initial: dict[str, Any] = {"version": current.version}
+    initial: dict[str, Any] = {
+        "version": current.version,
+        "confidentiality_reason": yours.get("confidentiality_reason", ""),
+    }
     for name in CASE_EDIT_FIELDS:
         mine, now = _comparable(name, yours[name]), _comparable(name, theirs[name])
         changed_by = _who_changed(
@@ -229,7 +244,9 @@ def _conflict_page(
     )
     context = {
         "case": current,
-        "form": CaseEditForm(instance=copy.copy(current), initial=initial),
+        "form": CaseEditForm(
+            instance=copy.copy(current), initial=initial, may_lower=may_lower(request.user)
+        ),
         "comparisons": comparisons,
         "latest": latest,
         "both_changed": any(row.changed_by is Who.BOTH for row in comparisons),

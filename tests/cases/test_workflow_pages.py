@@ -503,7 +503,14 @@ def test_history_shows_what_changed_and_restore_makes_a_new_version(client, moni
 
     versions = case.history.count()
     first = case.history.earliest()
-    response = client.post(url("case-restore", case), {"history_id": first.history_id}, follow=True)
+    case.refresh_from_db()
+    confirm = {
+        "history_id": first.history_id,
+        "confirm": "restore",
+        "version": case.version,
+        "latest": case.history.latest().history_id,
+    }
+    response = client.post(url("case-restore", case), confirm, follow=True)
     assert response.status_code == 200
     assert b"Restored." in response.content
     case.refresh_from_db()
