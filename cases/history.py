@@ -9,9 +9,11 @@ cannot test guesses of encrypted values against a stored hash.
 `manage.py verify_history` walks the chain and compares every current row with its latest
 version (`verify()` below).
 
-The link is made from django-simple-history's post_create_historical_record signal: it is the
-one hook every version passes through, the admin's included, and it runs inside the saving
-transaction, so a version and its chain entry are written or rolled back together.
+The link is made explicitly by the one function that writes every version
+(cases/services/common.py, `write_recorded` and `delete_recorded`), inside the writing
+transaction, so a version and its chain entry are written or rolled back together. A version
+written any other way (a plain `.save()`, which django-simple-history still records) has no chain
+entry, and verification reports it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 from django.apps import apps as global_apps
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 
 KEY_SALT = b"casebook.history-chain.v1"
 GENESIS = "0" * 64
@@ -118,18 +120,6 @@ def append_to_chain(history_row: models.Model, *, apps: Any = global_apps) -> No
     head.last_hash = entry_hash
     head.length += 1
     head.save(update_fields=["last_hash", "length"])
-
-
-def on_version_created(
-    sender: type[models.Model], history_instance: models.Model, **kwargs: Any
-) -> None:
-    if not transaction.get_connection().in_atomic_block:
-        # Every domain write runs in a transaction; one outside would risk a version without
-        # its chain entry, so it gets one of its own here.
-        with transaction.atomic():
-            append_to_chain(history_instance)
-        return
-    append_to_chain(history_instance)
 
 
 def tracked_models() -> list[type[models.Model]]:

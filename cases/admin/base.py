@@ -35,7 +35,7 @@ from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ..models import Case, Citation, Detention, DetentionEvent
-from ..services.common import EditConflict
+from ..services.common import EditConflict, delete_recorded, write_recorded
 from ..services.sources import cases_supported_by
 from ..services.workflow import case_facts_changed
 from ..workflow import EDITABLE_STATES
@@ -318,17 +318,13 @@ class CasebookInlineMixin(GatedChoicesMixin):
         return formset
 
     def create(self, request: HttpRequest, instance: Model) -> Model:
-        instance._history_user = request.user
-        instance.save()
-        return instance
+        return write_recorded(instance, acting_user=request.user)
 
     def update(self, request: HttpRequest, instance: Model, changed: list[str]) -> None:
-        instance._history_user = request.user
-        instance.save()
+        write_recorded(instance, acting_user=request.user)
 
     def delete(self, request: HttpRequest, instance: Model) -> None:
-        instance._history_user = request.user
-        instance.delete()
+        delete_recorded(instance, acting_user=request.user)
 
     def save_formset(self, request: HttpRequest, formset: BaseModelFormSet) -> None:
         instances = formset.save(commit=False)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ..dates import OPEN_START, parse_uncertain_date
 from ..models import Case, ReferenceCounter, Term
-from .common import apply_changes, save_validated
+from .common import EditConflict, apply_changes, require_acting_user, save_validated
 
 
 def next_case_reference(year: int) -> str:
@@ -42,7 +42,13 @@ def case_create(
     violation_types: Iterable[Term] = (),
     **fields: Any,
 ) -> Case:
-    """Open a case in the draft state with the next free reference for the year it happened."""
+    """Open a case in the draft state with the next free reference for the year it happened.
+
+    Its author is its first fact editor: four eyes keeps them from verifying it.
+    """
+    from .workflow import note_fact_editor
+
+    require_acting_user(acting_user)
     case = Case(
         title=title.strip(),
         created_by=acting_user,
@@ -53,9 +59,12 @@ def case_create(
     )
     case.full_clean(exclude=["reference"])
     case.reference = next_case_reference(_reference_year(case.occurred))
-    save_validated(case, acting_user=acting_user)
-    if violation_types:
-        case.violation_types.set(violation_types)
+    save_validated(
+        case,
+        acting_user=acting_user,
+        m2m={"violation_types": violation_types} if violation_types else None,
+    )
+    note_fact_editor(case, acting_user)
     return case
 
 
@@ -69,11 +78,17 @@ def case_update(
 ) -> Case:
     """Change the facts of a case. The reference stays what it was, even if the date moves.
 
-    Optimistic locking: `case.version` is the version the edit started from; if someone saved
-    since, EditConflict is raised and nothing is written. A verified case goes back to review.
+    Optimistic locking: `case.version` is the version the edit started from. The row is locked
+    first; if someone saved since (an edit, a fact change, a workflow step), EditConflict is
+    raised and nothing is written. Only the changed fields and the bookkeeping columns are
+    written, never `state` unless this edit sends a verified case back to review.
     """
-    from .workflow import mark_facts_changed, record_if_sent_back
+    from .workflow import FACTS_COLUMNS, mark_facts_changed, note_fact_editor, record_if_sent_back
 
+    require_acting_user(acting_user)
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.version != case.version:
+        raise EditConflict(locked, case.version)
     changed = apply_changes(case, changes)
     new_types = None if violation_types is None else set(violation_types)
     types_changed = new_types is not None and new_types != set(case.violation_types.all())
@@ -81,9 +96,13 @@ def case_update(
         return case
     from_state = mark_facts_changed(case, acting_user)
     case.updated_by = acting_user
-    save_validated(case, acting_user=acting_user)
-    if types_changed:
-        case.violation_types.set(new_types)
+    save_validated(
+        case,
+        acting_user=acting_user,
+        fields=[*changed, "updated_by", *FACTS_COLUMNS],
+        m2m={"violation_types": new_types} if types_changed else None,
+    )
+    note_fact_editor(case, acting_user)
     record_if_sent_back(case, from_state, acting_user)
     return case
 

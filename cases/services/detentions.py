@@ -19,7 +19,7 @@ from ..models import (
     SentenceKind,
     Term,
 )
-from .common import apply_changes, save_validated
+from .common import apply_changes, save_validated, write_recorded
 from .workflow import case_facts_changed
 
 
@@ -118,12 +118,16 @@ def _events_of(detention: Detention) -> list[DetentionEvent]:
 def detention_refresh_derived(*, acting_user: Any, detention: Detention) -> Detention:
     """Recompute status, certainty and expected release from the timeline and the sentence.
 
-    A change is saved as a version of its own, so the history shows when the status moved.
+    A change is saved as a version of its own, so the history shows when the status moved. The
+    detention is re-read under its row lock, so a concurrent edit of it is neither overwritten
+    nor mistaken for a conflict; `detention` is brought up to date.
     """
-    changed = _set_derived(detention, _events_of(detention))
+    current = Detention.objects.select_for_update().get(pk=detention.pk)
+    changed = _set_derived(current, _events_of(current))
     if changed:
-        detention._history_user = acting_user
-        detention.save(update_fields=[*changed, "updated_at"])
+        write_recorded(current, acting_user=acting_user, fields=changed)
+        for name in (*changed, "version", "updated_at"):
+            setattr(detention, name, getattr(current, name))
     return detention
 
 
@@ -140,11 +144,12 @@ def detention_create(
     """Record that `person` was detained in `case`."""
     detention = Detention(case=case, person=person, **fields)
     _set_derived(detention, [])
-    save_validated(detention, acting_user=acting_user)
-    if charges:
-        detention.charges.set(charges)
-    if treatment_concerns:
-        detention.treatment_concerns.set(treatment_concerns)
+    relations = {
+        name: terms
+        for name, terms in (("charges", charges), ("treatment_concerns", treatment_concerns))
+        if terms
+    }
+    save_validated(detention, acting_user=acting_user, m2m=relations or None)
     case_facts_changed(acting_user=acting_user, case=case)
     return detention
 
@@ -163,13 +168,14 @@ def detention_update(
         for relation, terms in (("charges", charges), ("treatment_concerns", treatment_concerns))
         if terms is not None and set(terms) != set(getattr(detention, relation).all())
     }
-    if not apply_changes(detention, changes) and not relations:
+    changed = apply_changes(detention, changes)
+    if not changed and not relations:
         return detention
     # Saved even when only charges or concerns change, so that the version check applies to them.
-    _set_derived(detention, _events_of(detention))
-    save_validated(detention, acting_user=acting_user)
-    for relation, terms in relations.items():
-        getattr(detention, relation).set(terms)
+    derived = _set_derived(detention, _events_of(detention))
+    save_validated(
+        detention, acting_user=acting_user, fields=[*changed, *derived], m2m=relations or None
+    )
     case_facts_changed(acting_user=acting_user, case=detention.case)
     return detention
 

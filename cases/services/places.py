@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..models import Place, PlaceName
-from .common import apply_changes, save_validated
+from .common import apply_changes, save_validated, write_recorded
 
 MAX_DEPTH = 12
 
@@ -33,8 +33,7 @@ def place_create(
     save_validated(place, acting_user=acting_user)
     place.path = _path_for(place)
     place.depth = parent.depth + 1 if parent else 0
-    place._history_user = acting_user
-    place.save(update_fields=["path", "depth"])
+    write_recorded(place, acting_user=acting_user, fields=["path", "depth"])
     for variant, language in names:
         place_add_name(acting_user=acting_user, place=place, name=variant, language=language)
     return place
@@ -62,8 +61,7 @@ def place_update(*, acting_user: Any, place: Place, changes: Mapping[str, Any]) 
         for moved in Place.objects.filter(path__startswith=old_path).order_by("depth"):
             moved.path = new_path + moved.path[len(old_path) :]
             moved.depth += depth_change
-            moved._history_user = acting_user
-            moved.save(update_fields=["path", "depth", "updated_at"])
+            write_recorded(moved, acting_user=acting_user, fields=["path", "depth"])
         place.refresh_from_db()
     return place
 
