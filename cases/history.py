@@ -101,14 +101,26 @@ def _hashes(key: bytes, content: str, previous_hash: str) -> tuple[str, str]:
     return content_hash, _mac(key, f"{content_hash}:{previous_hash}")
 
 
+def lock_chain(*, apps: Any = global_apps) -> Any:
+    """Lock the chain's head until the transaction ends, and return it.
+
+    Every writing transaction holds this lock from its first version to its commit, so writers
+    are serialised on it anyway. A service takes it *first*, before locking any row (a case it
+    is about to step, a reference counter): were a transaction to lock a case and then wait for
+    the head while another held the head and waited for the case, both would deadlock.
+    Taking it again in the same transaction costs one indexed query.
+    """
+    head_model = apps.get_model("cases", "HistoryChainHead")
+    head_model._default_manager.get_or_create(id=1)
+    return head_model._default_manager.select_for_update().get(id=1)
+
+
 def append_to_chain(history_row: models.Model, *, apps: Any = global_apps) -> None:
     """Link one stored version into the chain (call inside the transaction that wrote it)."""
-    head_model = apps.get_model("cases", "HistoryChainHead")
     entry_model = apps.get_model("cases", "HistoryChainEntry")
     stored = type(history_row)._default_manager.get(pk=history_row.pk)
     # Locking the head serialises writers: each entry names the one before it, never a sibling.
-    head_model._default_manager.get_or_create(id=1)
-    head = head_model._default_manager.select_for_update().get(id=1)
+    head = lock_chain(apps=apps)
     content_hash, entry_hash = _hashes(_keys()[0], version_content(stored), head.last_hash)
     entry_model._default_manager.create(
         history_model=stored._meta.label_lower,

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..dates import OPEN_START, parse_uncertain_date
+from ..history import lock_chain
 from ..models import Case, ReferenceCounter, Term
 from .common import EditConflict, apply_changes, require_acting_user, save_validated
 
@@ -49,6 +50,8 @@ def case_create(
     from .workflow import note_fact_editor
 
     require_acting_user(acting_user)
+    # Before the reference counter's row lock: see cases.history.lock_chain.
+    lock_chain()
     case = Case(
         title=title.strip(),
         created_by=acting_user,
@@ -86,7 +89,8 @@ def case_update(
     from .workflow import FACTS_COLUMNS, mark_facts_changed, note_fact_editor, record_if_sent_back
 
     require_acting_user(acting_user)
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    lock_chain()
+    locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     if locked.version != case.version:
         raise EditConflict(locked, case.version)
     changed = apply_changes(case, changes)

@@ -6,6 +6,9 @@ written, the version record (with its many-to-many snapshot) and its link in the
 chain (cases/history.py) are all done here, in the caller's transaction, so they are written or
 rolled back together.
 
+Lock order: a writing transaction locks the chain's head (`lock_chain`) before any row, so
+that writers queue on one lock instead of deadlocking on two.
+
 A `.save()` anywhere else still leaves a trace that `manage.py verify_history` reports:
 django-simple-history's own signal writes a version for it that has no chain entry, or the row
 no longer matches its latest version.
@@ -25,7 +28,7 @@ from django.dispatch.dispatcher import _make_id
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from ..history import append_to_chain
+from ..history import append_to_chain, lock_chain
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -96,7 +99,21 @@ def _lock_and_claim(instance: models.Model) -> models.Model:
         if not rows.filter(version=expected).update(version=models.F("version") + 1):
             raise EditConflict(rows.get(), expected)
         instance.version = expected + 1
-    return rows.select_for_update().get()
+    return rows.select_for_update(no_key=True).get()
+
+
+def _derived_from(model: type[models.Model], names: set[str]) -> set[str]:
+    """Columns a field fills in as it is saved from the named ones (an uncertain date's
+    earliest/latest bounds, a name's folded search text): written whenever their source is."""
+    from ..fields import SearchTextField
+
+    derived: set[str] = set()
+    for model_field in model._meta.concrete_fields:
+        if model_field.name in names and getattr(model_field, "earliest_field", None):
+            derived |= {model_field.earliest_field, model_field.latest_field}
+        if isinstance(model_field, SearchTextField) and model_field.source in names:
+            derived.add(model_field.name)
+    return derived
 
 
 def _columns_to_write(
@@ -115,14 +132,16 @@ def _columns_to_write(
         unknown = sorted(set(fields) - set(by_name))
         if unknown:
             raise ValueError(f"{model.__name__} has no field {', '.join(unknown)}")
-        return sorted({by_name[name].name for name in fields} - bookkeeping)
-    return sorted(
+        named = {by_name[name].name for name in fields}
+        return sorted((named | _derived_from(model, named)) - bookkeeping)
+    differing = {
         f.name
         for f in model._meta.concrete_fields
         if not f.primary_key
         and f.name not in bookkeeping
         and getattr(instance, f.attname) != getattr(current, f.attname)
-    )
+    }
+    return sorted((differing | _derived_from(model, differing)) - bookkeeping)
 
 
 def record_version(instance: models.Model, *, history_type: str, acting_user: Any) -> Any:
@@ -166,6 +185,7 @@ def write_recorded(
     4. One version, holding the new many-to-many sets, is recorded and chained.
     """
     require_acting_user(acting_user)
+    lock_chain()
     adding = instance._state.adding
     # Tells django-simple-history's own signals (post_save, m2m_changed) to stay out: the
     # version is written below, once, after the many-to-many sets are in place.
@@ -219,6 +239,7 @@ def delete_recorded(instance: models.Model, *, acting_user: Any) -> None:
     turn that off per row); they are claimed here: authored, and linked into the chain.
     """
     require_acting_user(acting_user)
+    lock_chain()
     model = type(instance)
     model._base_manager.select_for_update().filter(pk=instance.pk).first()
     collector = Collector(using=router.db_for_write(model, instance=instance))

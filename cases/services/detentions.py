@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from ..dates import parse_uncertain_date
+from ..history import lock_chain
 from ..models import (
     Case,
     Certainty,
@@ -122,7 +123,8 @@ def detention_refresh_derived(*, acting_user: Any, detention: Detention) -> Dete
     detention is re-read under its row lock, so a concurrent edit of it is neither overwritten
     nor mistaken for a conflict; `detention` is brought up to date.
     """
-    current = Detention.objects.select_for_update().get(pk=detention.pk)
+    lock_chain()
+    current = Detention.objects.select_for_update(no_key=True).get(pk=detention.pk)
     changed = _set_derived(current, _events_of(current))
     if changed:
         write_recorded(current, acting_user=acting_user, fields=changed)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.roles import Role
 
 from .. import workflow
+from ..history import lock_chain
 from ..models import (
     AccessGrant,
     Case,
@@ -53,7 +54,8 @@ def _notify_on_commit(transition: CaseTransition) -> None:
 def _locked(case: Case) -> Case:
     """Re-read the case under a row lock: until this transaction ends, nobody else can move its
     state or its version, so what is checked here is what is written."""
-    return Case.objects.select_for_update().get(pk=case.pk)
+    lock_chain()
+    return Case.objects.select_for_update(no_key=True).get(pk=case.pk)
 
 
 def _copy_back(case: Case, current: Case, names: tuple[str, ...]) -> None:
