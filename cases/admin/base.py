@@ -242,6 +242,13 @@ class CasebookAdmin(GatedChoicesMixin, SimpleHistoryAdmin):
         refusal = getattr(request, "casebook_refusal", None)
         return form if refusal is None else form_refusing(form, refusal)
 
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        # Records with no service of their own still get their version and chain entry.
+        write_recorded(obj, acting_user=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        delete_recorded(obj, acting_user=request.user)
+
     def editing_copy(self, request: HttpRequest, obj: Model, form: BaseModelForm) -> Model:
         """The stored record `obj` was loaded from, at the version the user's edit started from.
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from casebook.accounts.roles import Role
 from casebook.accounts.system import system_user
 from cases import models as domain
+from cases.history import verify
 from cases.models import (
     Case,
     CaseRelation,
@@ -546,6 +547,7 @@ def test_deleting_the_only_event_returns_the_status_to_detained(admin_client):
     assert response.status_code == 302
     detention.refresh_from_db()
     assert detention.status == DetentionStatus.DETAINED
+    assert verify().ok
 
 
 def test_intervention_added_in_the_admin_gets_its_reply_deadline(admin_client, demo_case):
@@ -667,6 +669,7 @@ def test_administrator_adds_a_record_of_every_editable_model(
     (added,) = model._default_manager.exclude(pk__in=before)
     assert added.history.latest().history_user == administrator
     assert str(added) in admin_client.get(url(model, "change", added.pk)).text
+    assert "version not chained" not in {finding.kind for finding in verify().findings}
 
 
 def test_a_stale_case_form_is_refused_with_the_typed_input_kept(client, administrator, demo_case):
