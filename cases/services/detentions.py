@@ -116,6 +116,7 @@ def _events_of(detention: Detention) -> list[DetentionEvent]:
     return list(detention.events.select_related("event_type"))
 
 
+@transaction.atomic
 def detention_refresh_derived(*, acting_user: Any, detention: Detention) -> Detention:
     """Recompute status, certainty and expected release from the timeline and the sentence.
 
