@@ -186,6 +186,8 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), required=False, max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea
     )
+    # The version of the case shown on the page the reviewer decided on (a hidden field).
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean_comment(self) -> str:
         return _one_newline_style(self.cleaned_data["comment"]).strip()

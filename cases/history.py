@@ -9,9 +9,11 @@ cannot test guesses of encrypted values against a stored hash.
 `manage.py verify_history` walks the chain and compares every current row with its latest
 version (`verify()` below).
 
-The link is made from django-simple-history's post_create_historical_record signal: it is the
-one hook every version passes through, the admin's included, and it runs inside the saving
-transaction, so a version and its chain entry are written or rolled back together.
+The link is made explicitly by the one function that writes every version
+(cases/services/common.py, `write_recorded` and `delete_recorded`), inside the writing
+transaction, so a version and its chain entry are written or rolled back together. A version
+written any other way (a plain `.save()`, which django-simple-history still records) has no chain
+entry, and verification reports it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 from django.apps import apps as global_apps
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 
 KEY_SALT = b"casebook.history-chain.v1"
 GENESIS = "0" * 64
@@ -99,14 +101,26 @@ def _hashes(key: bytes, content: str, previous_hash: str) -> tuple[str, str]:
     return content_hash, _mac(key, f"{content_hash}:{previous_hash}")
 
 
+def lock_chain(*, apps: Any = global_apps) -> Any:
+    """Lock the chain's head until the transaction ends, and return it.
+
+    Every writing transaction holds this lock from its first version to its commit, so writers
+    are serialised on it anyway. A service takes it *first*, before locking any row (a case it
+    is about to step, a reference counter): were a transaction to lock a case and then wait for
+    the head while another held the head and waited for the case, both would deadlock.
+    Taking it again in the same transaction costs one indexed query.
+    """
+    head_model = apps.get_model("cases", "HistoryChainHead")
+    head_model._default_manager.get_or_create(id=1)
+    return head_model._default_manager.select_for_update().get(id=1)
+
+
 def append_to_chain(history_row: models.Model, *, apps: Any = global_apps) -> None:
     """Link one stored version into the chain (call inside the transaction that wrote it)."""
-    head_model = apps.get_model("cases", "HistoryChainHead")
     entry_model = apps.get_model("cases", "HistoryChainEntry")
     stored = type(history_row)._default_manager.get(pk=history_row.pk)
     # Locking the head serialises writers: each entry names the one before it, never a sibling.
-    head_model._default_manager.get_or_create(id=1)
-    head = head_model._default_manager.select_for_update().get(id=1)
+    head = lock_chain(apps=apps)
     content_hash, entry_hash = _hashes(_keys()[0], version_content(stored), head.last_hash)
     entry_model._default_manager.create(
         history_model=stored._meta.label_lower,
@@ -118,18 +132,6 @@ def append_to_chain(history_row: models.Model, *, apps: Any = global_apps) -> No
     head.last_hash = entry_hash
     head.length += 1
     head.save(update_fields=["last_hash", "length"])
-
-
-def on_version_created(
-    sender: type[models.Model], history_instance: models.Model, **kwargs: Any
-) -> None:
-    if not transaction.get_connection().in_atomic_block:
-        # Every domain write runs in a transaction; one outside would risk a version without
-        # its chain entry, so it gets one of its own here.
-        with transaction.atomic():
-            append_to_chain(history_instance)
-        return
-    append_to_chain(history_instance)
 
 
 def tracked_models() -> list[type[models.Model]]:

@@ -8,7 +8,16 @@ from .models import CaseTransition
 from .services import notifications
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True,
+    # SMTP and connection errors (smtplib.SMTPException is an OSError): the in-app
+    # notifications are already made, the retry sends the e-mails that did not go out.
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=10,
+)
 def notify_transition(transition_id: int) -> int:
     transition = (
         CaseTransition.objects.select_related("case", "user").filter(pk=transition_id).first()

@@ -5,7 +5,8 @@
       └────return───────┘    └──reject──▶ rejected ──reopen──▶ draft
 
 Who may take a step depends on role and state; two guards protect `verify`:
-- four eyes: whoever last changed the case's facts cannot verify it;
+- four eyes: nobody who changed the case's facts since it was last verified (including before
+  it was submitted) may verify it (CaseFactEditor keeps who did);
 - corroboration: at least N independent sources cited on the case (different outlets or
   originators, and not one repeating another), or one source graded A/B whose citation is
   graded 1/2. N and the grades are settings (CASEBOOK_CORROBORATION).
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from casebook.accounts.roles import Role
 
-from .models import Case, CaseState, Citation, Source, Transition
+from .models import Case, CaseFactEditor, CaseState, Citation, Source, Transition
 from .text import fold
 
 S = CaseState
@@ -81,12 +82,19 @@ EDITABLE_STATES = frozenset({S.DRAFT, S.SUBMITTED, S.VERIFIED, S.DISPUTED})
 
 
 class TransitionRefused(Exception):
-    """A workflow step that may not be taken; `rule` names the rule, `message` explains it."""
+    """A workflow step that may not be taken; `rule` names the rule, `message` explains it.
 
-    def __init__(self, rule: str, message: str) -> None:
+    A step refused because the case changed since the version the user read (rule `version`)
+    also carries `changes`: what changed since then, and who changed it.
+    """
+
+    def __init__(
+        self, rule: str, message: str, changes: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(message)
         self.rule = rule
         self.message = message
+        self.changes = changes or []
 
 
 def case_citations(case: Case) -> Q:
@@ -194,11 +202,11 @@ def check(user: Any, case: Case, action: str, comment: str = "", *, guards: bool
             _("Say why: a comment is required to %(action)s.") % {"action": step.action.label},
         )
     if guards and step.action == Transition.VERIFY:
-        if case.facts_changed_by_id is not None and case.facts_changed_by_id == user.pk:
+        if CaseFactEditor.objects.filter(case=case, user=user).exists():
             raise TransitionRefused(
                 "four-eyes",
                 _(
-                    "Four eyes: you made the last change to this case's facts, "
+                    "Four eyes: you changed this case's facts since it was last verified, "
                     "so another reviewer must verify it."
                 ),
             )

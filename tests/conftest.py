@@ -47,9 +47,10 @@ def outsider(db):
 
 @pytest.fixture
 def demo_case(db):
+    from casebook.accounts.system import system_user
     from cases.demo.drilda import load_drilda_case
 
-    case, _created = load_drilda_case(acting_user=None)
+    case, _created = load_drilda_case(acting_user=system_user())
     return case
 
 

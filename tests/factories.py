@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from casebook.accounts.models import User
 from casebook.accounts.roles import Role
+from casebook.accounts.system import system_user
 from cases.models import Case, Detention, Person, Place, PlaceKind, Source, Term, VocabularyKey
 from cases.services.cases import case_create
 from cases.services.detentions import detention_create
@@ -49,7 +50,7 @@ class PlaceFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return place_create(acting_user=None, **kwargs)
+        return place_create(acting_user=system_user(), **kwargs)
 
 
 class CaseFactory(factory.django.DjangoModelFactory):
@@ -61,7 +62,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, acting_user=None, state=None, **kwargs):
-        case = case_create(acting_user=acting_user, **kwargs)
+        case = case_create(acting_user=acting_user or system_user(), **kwargs)
         if state is not None:
             # Tests that need a case in a given state start there; the workflow is tested alone.
             Case.objects.filter(pk=case.pk).update(state=state)
@@ -77,7 +78,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, acting_user=None, **kwargs):
-        return person_create(acting_user=acting_user, **kwargs)
+        return person_create(acting_user=acting_user or system_user(), **kwargs)
 
 
 class DetentionFactory(factory.django.DjangoModelFactory):
@@ -90,7 +91,7 @@ class DetentionFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, acting_user=None, **kwargs):
-        return detention_create(acting_user=acting_user, **kwargs)
+        return detention_create(acting_user=acting_user or system_user(), **kwargs)
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -103,8 +104,8 @@ class SourceFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, acting_user=None, **kwargs):
-        return source_create(acting_user=acting_user, **kwargs)
+        return source_create(acting_user=acting_user or system_user(), **kwargs)
 
 
 def cite(source: Source, **target) -> object:
-    return citation_create(acting_user=None, source=source, **target)
+    return citation_create(acting_user=system_user(), source=source, **target)

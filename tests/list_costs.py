@@ -30,6 +30,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casebook.accounts.roles import Role
+from casebook.accounts.system import system_user
 from casebook.accounts.tokens import token_issue
 from cases.models import (
     Case,
@@ -338,7 +339,7 @@ class SiteRows:
             self.clients[name].force_login(user)
         self.root = PlaceFactory(name="Nagchu", kind=PlaceKind.PREFECTURE)
         self.authority = organization_create(
-            acting_user=None,
+            acting_user=system_user(),
             name="Nagchu Public Security Bureau",
             kind=term(VocabularyKey.ORGANIZATION_KIND, "police"),
         )
@@ -373,7 +374,7 @@ class SiteRows:
             names=[(f"ཤང་ {number}", LanguageTag.TIBETAN)],
         )
         organization = organization_create(
-            acting_user=None,
+            acting_user=system_user(),
             name=f"Township {number} police station",
             kind=term(VocabularyKey.ORGANIZATION_KIND, "police"),
             parent=self.authority,
@@ -393,7 +394,7 @@ class SiteRows:
             names=[(f"བཀྲ་ཤིས {number}", LanguageTag.TIBETAN)],
         )
         person_add_affiliation(
-            acting_user=None,
+            acting_user=system_user(),
             person=person,
             organization=organization,
             role=term(VocabularyKey.AFFILIATION_ROLE, "monk"),
@@ -411,7 +412,7 @@ class SiteRows:
             detention_type=term(VocabularyKey.DETENTION_TYPE, "criminal"),
         )
         detention_add_event(
-            acting_user=None,
+            acting_user=system_user(),
             detention=detention,
             event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, "trial"),
             organization=organization,
@@ -419,7 +420,7 @@ class SiteRows:
         )
         cite(SourceFactory(title=f"Report {number}"), case=case)
         intervention_create(
-            acting_user=None,
+            acting_user=system_user(),
             case=case,
             kind=term(VocabularyKey.INTERVENTION_KIND, "un-urgent-appeal"),
             sent_on=datetime.date(2014, 6, 2),

@@ -35,7 +35,7 @@ from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ..models import Case, Citation, Detention, DetentionEvent
-from ..services.common import EditConflict
+from ..services.common import EditConflict, delete_recorded, write_recorded
 from ..services.sources import cases_supported_by
 from ..services.workflow import case_facts_changed
 from ..workflow import EDITABLE_STATES
@@ -242,6 +242,13 @@ class CasebookAdmin(GatedChoicesMixin, SimpleHistoryAdmin):
         refusal = getattr(request, "casebook_refusal", None)
         return form if refusal is None else form_refusing(form, refusal)
 
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        # Records with no service of their own still get their version and chain entry.
+        write_recorded(obj, acting_user=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        delete_recorded(obj, acting_user=request.user)
+
     def editing_copy(self, request: HttpRequest, obj: Model, form: BaseModelForm) -> Model:
         """The stored record `obj` was loaded from, at the version the user's edit started from.
 
@@ -318,17 +325,13 @@ class CasebookInlineMixin(GatedChoicesMixin):
         return formset
 
     def create(self, request: HttpRequest, instance: Model) -> Model:
-        instance._history_user = request.user
-        instance.save()
-        return instance
+        return write_recorded(instance, acting_user=request.user)
 
     def update(self, request: HttpRequest, instance: Model, changed: list[str]) -> None:
-        instance._history_user = request.user
-        instance.save()
+        write_recorded(instance, acting_user=request.user)
 
     def delete(self, request: HttpRequest, instance: Model) -> None:
-        instance._history_user = request.user
-        instance.delete()
+        delete_recorded(instance, acting_user=request.user)
 
     def save_formset(self, request: HttpRequest, formset: BaseModelFormSet) -> None:
         instances = formset.save(commit=False)

@@ -1030,6 +1030,51 @@ class TransitionStepSerializer(serializers.Serializer):
         max_length=5000,
         help_text="Why; required to return, reject or dispute.",
     )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The version of the case you read before deciding. Required to verify, return "
+        "or reject; optional for the other steps. If the case changed since, the answer is 409 "
+        "with what changed, and nothing is written.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["action"] in VERSIONED_STEPS and attrs.get("version") is None:
+            raise serializers.ValidationError(
+                {"version": ["Send the version of the case you read before deciding."]},
+                code="required",
+            )
+        return attrs
+
+
+# A reviewer's judgement is about the case as they read it: these steps say which version.
+VERSIONED_STEPS = frozenset({Transition.VERIFY, Transition.RETURN, Transition.REJECT})
+
+
+class CaseChangeSerializer(serializers.Serializer):
+    """One write to a case, its detentions, their events or citations after a given version."""
+
+    record = serializers.CharField(
+        help_text="case, detention, detention event or citation", read_only=True
+    )
+    version = serializers.IntegerField(
+        required=False, read_only=True, help_text="For the case: its version."
+    )
+    id = serializers.IntegerField(
+        required=False, read_only=True, help_text="For other records: its id."
+    )
+    change = serializers.CharField(
+        required=False, read_only=True, help_text="For other records: created, changed, deleted."
+    )
+    fields = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        read_only=True,
+        help_text="For the case: the fields changed (`facts`: its detentions, events, "
+        "citations or people).",
+    )
+    at = serializers.CharField(read_only=True)
+    by = serializers.CharField(allow_null=True, read_only=True, help_text="Username.")
 
 
 # --- Interventions ---------------------------------------------------------------------------
@@ -1091,7 +1136,13 @@ class ErrorSerializer(serializers.Serializer):
 class TransitionRefusedSerializer(ErrorSerializer):
     rule = serializers.CharField(
         help_text="The rule that refused the step: role, state, comment, four-eyes, "
-        "corroboration or unknown."
+        "corroboration, version or unknown."
+    )
+    changes = CaseChangeSerializer(
+        many=True,
+        required=False,
+        read_only=True,
+        help_text="With rule `version`: what changed since the version you sent, and who.",
     )
 
 

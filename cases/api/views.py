@@ -475,24 +475,34 @@ class CaseViewSet(
             409: OpenApiResponse(
                 serializers.TransitionRefusedSerializer,
                 description="Refused by the case's state or a guard (rule: state, four-eyes, "
-                "corroboration). Nothing was written.",
+                "corroboration), or the case changed since the `version` sent (rule: version, "
+                "with `changes`: what changed and who changed it). Nothing was written.",
             ),
         },
     )
     @action(detail=True, methods=["get", "post"], url_path="transitions", pagination_class=None)
     def transitions(self, request: Request, reference: str | None = None) -> Response:
+        from cases.workflow import TransitionRefused
+
         case = self.get_object()
         if request.method == "GET":
             steps = case.transitions.select_related("user").order_by("at", "id")
             return Response(serializers.TransitionSerializer(steps, many=True).data)
         given = serializers.TransitionStepSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        step = case_transition(
-            acting_user=request.user,
-            case=case,
-            action=given.validated_data["action"],
-            comment=given.validated_data["comment"],
-        )
+        try:
+            step = case_transition(
+                acting_user=request.user,
+                case=case,
+                action=given.validated_data["action"],
+                comment=given.validated_data["comment"],
+                version=given.validated_data.get("version"),
+            )
+        except TransitionRefused as refusal:
+            if refusal.rule != "version":
+                raise
+            body = {"detail": refusal.message, "rule": refusal.rule, "changes": refusal.changes}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(serializers.TransitionSerializer(step).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -1,7 +1,8 @@
 """The demo case: five Tibetans, two of them monks of Drilda monastery, arrested on 6 March 2014
 for sharing pictures and messages on WeChat, as reported in an article dated 30 May 2014.
 
-Loaded through the services, as a monitor would enter it. Loading twice changes nothing.
+Loaded through the services, as a monitor would enter it, and recorded as written by the
+system user (casebook.accounts.system): nobody typed it. Loading twice changes nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from casebook.accounts.roles import Role
+from casebook.accounts.system import system_user
 
 from ..models import (
     Case,
@@ -153,8 +155,13 @@ def _gazetteer(acting_user: Any) -> Place:
 
 
 @transaction.atomic
-def load_drilda_case(*, acting_user: Any) -> tuple[Case, bool]:
-    """Load the demo case; return it and whether it was created now."""
+def load_drilda_case(*, acting_user: Any = None, assigned_monitor: Any = None) -> tuple[Case, bool]:
+    """Load the demo case; return it and whether it was created now.
+
+    Its versions name `acting_user`, the system user unless another is given; the case is
+    assigned to `assigned_monitor` (the demo monitor, where there is one).
+    """
+    acting_user = acting_user or system_user()
     existing = Case.objects.filter(title=CASE_TITLE).first()
     if existing:
         return existing, False
@@ -193,7 +200,7 @@ def load_drilda_case(*, acting_user: Any) -> tuple[Case, bool]:
         occurred_inferred=True,
         place=drilda_place,
         confidentiality=Confidentiality.PUBLIC,
-        assigned_monitor=acting_user,
+        assigned_monitor=assigned_monitor,
         violation_types=[
             term(VocabularyKey.VIOLATION_TYPE, "arbitrary-detention"),
             term(VocabularyKey.VIOLATION_TYPE, "freedom-of-expression"),

@@ -35,6 +35,7 @@ from .source import Citation, Credibility, EvidenceFile, EvidenceKind, Hand, Rel
 from .vocabulary import DetentionStatus, Term, Vocabulary, VocabularyKey
 from .workflow import (
     AccessGrant,
+    CaseFactEditor,
     CaseTransition,
     CaseWatch,
     HistoryChainEntry,
@@ -49,6 +50,7 @@ __all__ = [
     "AccessGrant",
     "Affiliation",
     "Case",
+    "CaseFactEditor",
     "CaseRelation",
     "CaseRelationKind",
     "CaseState",

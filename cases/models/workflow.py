@@ -112,6 +112,28 @@ class CaseWatch(models.Model):
         return f"{self.user} watches {self.case_id}"
 
 
+class CaseFactEditor(models.Model):
+    """Someone who changed a case's facts since it was last verified (four eyes).
+
+    Nobody in this set may verify the case; verifying it empties the set. Kept as rows rather
+    than read from the version history so that the guard is one indexed query.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="fact_editors")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    first_changed_at = models.DateTimeField(_("first changed at"))
+    last_changed_at = models.DateTimeField(_("last changed at"))
+
+    class Meta:
+        verbose_name = _("fact editor")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="fact_editor_once_per_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} changed {self.case_id}"
+
+
 class Notification(models.Model):
     """An in-app message; the same text goes out by e-mail."""
 
@@ -123,6 +145,8 @@ class Notification(models.Model):
     message = models.CharField(_("message"), max_length=500)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set once the e-mail went out, so that a retried task sends what failed and nothing twice.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

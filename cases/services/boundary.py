@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from casebook.accounts.system import is_system_user
+
 from ..models import Case, Citation, Organization, Person, Place, Source
 from ..queries import visible_cases
 
@@ -26,9 +28,9 @@ class WriteCrossesBoundary(PermissionDenied):
 def ensure_writer_sees(acting_user: Any, cases: QuerySet[Case]) -> None:
     """Refuse (PermissionDenied) unless `acting_user` may see every case in `cases`.
 
-    `acting_user=None` is Casebook itself (migrations, imports, the demo): it sees everything.
+    The system user is Casebook itself (migrations, imports, the demo): it sees everything.
     """
-    if acting_user is None:
+    if is_system_user(acting_user):
         return
     if cases.exclude(pk__in=visible_cases(acting_user).values("pk")).exists():
         raise WriteCrossesBoundary(

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from casebook.accounts.roles import Role
 
 from ..dates import OPEN_START, parse_uncertain_date
+from ..history import lock_chain
 from ..models import AccessGrant, Case, Confidentiality, ReferenceCounter, Term
-from .common import apply_changes, save_validated
+from .common import EditConflict, apply_changes, lock_for_write, require_acting_user, save_validated
 
 
 def next_case_reference(year: int) -> str:
@@ -45,7 +46,15 @@ def case_create(
     violation_types: Iterable[Term] = (),
     **fields: Any,
 ) -> Case:
-    """Open a case in the draft state with the next free reference for the year it happened."""
+    """Open a case in the draft state with the next free reference for the year it happened.
+
+    Its author is its first fact editor: four eyes keeps them from verifying it.
+    """
+    from .workflow import note_fact_editor
+
+    require_acting_user(acting_user)
+    # Before the reference counter's row lock: see cases.history.lock_chain.
+    lock_chain()
     case = Case(
         title=title.strip(),
         created_by=acting_user,
@@ -56,9 +65,12 @@ def case_create(
     )
     case.full_clean(exclude=["reference"])
     case.reference = next_case_reference(_reference_year(case.occurred))
-    save_validated(case, acting_user=acting_user)
-    if violation_types:
-        case.violation_types.set(violation_types)
+    save_validated(
+        case,
+        acting_user=acting_user,
+        m2m={"violation_types": violation_types} if violation_types else None,
+    )
+    note_fact_editor(case, acting_user)
     return case
 
 
@@ -72,12 +84,18 @@ def case_update(
 ) -> Case:
     """Change the facts of a case. The reference stays what it was, even if the date moves.
 
-    Optimistic locking: `case.version` is the version the edit started from; if someone saved
-    since, EditConflict is raised and nothing is written. A verified case goes back to review.
+    Optimistic locking: `case.version` is the version the edit started from. The row is locked
+    first; if someone saved since (an edit, a fact change, a workflow step), EditConflict is
+    raised and nothing is written. Only the changed fields and the bookkeeping columns are
+    written, never `state` unless this edit sends a verified case back to review.
     """
     from .confidentiality import confidentiality_from_edit
-    from .workflow import mark_facts_changed, record_if_sent_back
+    from .workflow import FACTS_COLUMNS, mark_facts_changed, note_fact_editor, record_if_sent_back
 
+    require_acting_user(acting_user)
+    locked = lock_for_write(Case.objects, case.pk)
+    if locked.version != case.version:
+        raise EditConflict(locked, case.version)
     # Confidentiality is not a fact but a recorded decision: a raise is taken as its own step,
     # a lowering is refused here (it needs a reason: case_set_confidentiality).
     changes = confidentiality_from_edit(acting_user=acting_user, case=case, changes=changes)
@@ -88,9 +106,13 @@ def case_update(
         return case
     from_state = mark_facts_changed(case, acting_user)
     case.updated_by = acting_user
-    save_validated(case, acting_user=acting_user)
-    if types_changed:
-        case.violation_types.set(new_types)
+    save_validated(
+        case,
+        acting_user=acting_user,
+        fields=[*changed, "updated_by", *FACTS_COLUMNS],
+        m2m={"violation_types": new_types} if types_changed else None,
+    )
+    note_fact_editor(case, acting_user)
     record_if_sent_back(case, from_state, acting_user)
     return case
 

@@ -97,7 +97,7 @@ def case_set_confidentiality(
 
     case.confidentiality = level
     case.updated_by = acting_user
-    save_validated(case, acting_user=acting_user)
+    save_validated(case, acting_user=acting_user, fields=["confidentiality", "updated_by"])
     if level == Confidentiality.RESTRICTED and acting_user is not None:
         grant_creator_access(case, acting_user)
     summary = _("Confidentiality: %(old)s → %(new)s.") % {

@@ -19,7 +19,7 @@ from ..models import (
     SentenceKind,
     Term,
 )
-from .common import apply_changes, delete_recorded, save_validated
+from .common import apply_changes, delete_recorded, lock_for_write, save_validated, write_recorded
 from .workflow import case_facts_changed
 
 
@@ -146,22 +146,24 @@ def _events_of(detention: Detention) -> list[DetentionEvent]:
 def _locked_detention(pk: int) -> Detention:
     """The detention re-read under a row lock: two event writes on one detention run one after
     the other, so each derivation sees the other's event."""
-    return Detention.objects.select_for_update().get(pk=pk)
+    return lock_for_write(Detention.objects, pk)
 
 
+@transaction.atomic
 def detention_refresh_derived(*, acting_user: Any, detention: Detention) -> Detention:
     """Recompute status, certainty and expected release from the timeline and the sentence.
 
     The stored row is re-read under a lock, so a caller's copy that is a version behind (read
-    before an event was written) does not turn a recomputation into an edit conflict. A change
-    is saved as a version of its own, so the history shows when the status moved; the caller's
-    copy is brought up to date.
+    before an event was written) neither overwrites a concurrent edit nor turns a recomputation
+    into an edit conflict. A change is saved as a version of its own, so the history shows when
+    the status moved; the caller's copy is brought up to date.
     """
     if detention.pk is None:
         return detention
     stored = _locked_detention(detention.pk)
-    if _set_derived(stored, _events_of(stored)):
-        save_validated(stored, acting_user=acting_user)
+    changed = _set_derived(stored, _events_of(stored))
+    if changed:
+        write_recorded(stored, acting_user=acting_user, fields=changed)
     for name in (*DERIVED_FIELDS, "version", "updated_at"):
         setattr(detention, name, getattr(stored, name))
     return detention
@@ -180,11 +182,12 @@ def detention_create(
     """Record that `person` was detained in `case`."""
     detention = Detention(case=case, person=person, **fields)
     _set_derived(detention, [])
-    save_validated(detention, acting_user=acting_user)
-    if charges:
-        detention.charges.set(charges)
-    if treatment_concerns:
-        detention.treatment_concerns.set(treatment_concerns)
+    relations = {
+        name: terms
+        for name, terms in (("charges", charges), ("treatment_concerns", treatment_concerns))
+        if terms
+    }
+    save_validated(detention, acting_user=acting_user, m2m=relations or None)
     case_facts_changed(acting_user=acting_user, case=case)
     return detention
 
@@ -203,13 +206,14 @@ def detention_update(
         for relation, terms in (("charges", charges), ("treatment_concerns", treatment_concerns))
         if terms is not None and set(terms) != set(getattr(detention, relation).all())
     }
-    if not apply_changes(detention, changes) and not relations:
+    changed = apply_changes(detention, changes)
+    if not changed and not relations:
         return detention
     # Saved even when only charges or concerns change, so that the version check applies to them.
-    _set_derived(detention, _events_of(detention))
-    save_validated(detention, acting_user=acting_user)
-    for relation, terms in relations.items():
-        getattr(detention, relation).set(terms)
+    derived = _set_derived(detention, _events_of(detention))
+    save_validated(
+        detention, acting_user=acting_user, fields=[*changed, *derived], m2m=relations or None
+    )
     case_facts_changed(acting_user=acting_user, case=detention.case)
     return detention
 
@@ -230,7 +234,7 @@ def detention_add_event(
 def _locked_event(event: DetentionEvent) -> DetentionEvent:
     """The event as stored, under a row lock: a change is applied to what is in the database,
     not to a copy read before someone else's change, so no field is silently reverted."""
-    return DetentionEvent.objects.select_for_update().get(pk=event.pk)
+    return lock_for_write(DetentionEvent.objects, event.pk)
 
 
 def _caught_up(event: DetentionEvent, stored: DetentionEvent) -> DetentionEvent:

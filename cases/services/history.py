@@ -11,7 +11,7 @@ from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from ..models import Case, Detention, Person, PersonName, Source, StaleEdit, Term
-from .common import apply_changes, save_validated
+from .common import apply_changes, lock_for_write, save_validated
 
 # Never brought back by a restore: who may read a case is a recorded decision of its own
 # (cases.services.confidentiality), and a record is not moved to another parent by a restore.
@@ -224,7 +224,7 @@ def stale_edit_resolve(*, acting_user: Any, stale_edit: StaleEdit) -> StaleEdit:
     owner = acting_user is not None and acting_user.pk == stale_edit.user_id
     if not owner and not (acting_user is not None and acting_user.has_role(Role.ADMINISTRATOR)):
         raise PermissionDenied(_("Only the person who typed this edit may mark it resolved."))
-    current = StaleEdit.objects.select_for_update().get(pk=stale_edit.pk)
+    current = lock_for_write(StaleEdit.objects, stale_edit.pk)
     if current.resolved_at is None:
         current.resolved_at = timezone.now()
         current.resolved_by = acting_user

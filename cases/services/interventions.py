@@ -20,7 +20,7 @@ from django.db import transaction
 
 from ..models import Case, Intervention, Term
 from .cases import reply_due_for
-from .common import apply_changes, delete_recorded, save_validated
+from .common import apply_changes, delete_recorded, lock_for_write, save_validated
 
 
 def _follow_the_rule(intervention: Intervention) -> None:
@@ -56,7 +56,7 @@ def intervention_update(
     lock instead, so a concurrent change of another field is not reverted, and every version
     is kept in its history.
     """
-    stored = Intervention.objects.select_for_update().select_related("kind").get(pk=intervention.pk)
+    stored = lock_for_write(Intervention.objects.select_related("kind"), intervention.pk)
     changes = dict(changes)
     deadline_given = "reply_due" in changes and changes["reply_due"] != stored.reply_due
     changed = apply_changes(stored, changes)
@@ -73,6 +73,4 @@ def intervention_update(
 @transaction.atomic
 def intervention_delete(*, acting_user: Any, intervention: Intervention) -> None:
     """Remove an intervention entered by mistake (its versions stay in the history)."""
-    delete_recorded(
-        Intervention.objects.select_for_update().get(pk=intervention.pk), acting_user=acting_user
-    )
+    delete_recorded(lock_for_write(Intervention.objects, intervention.pk), acting_user=acting_user)

@@ -60,19 +60,40 @@ def _message(transition: CaseTransition) -> str:
     }
 
 
+def _notification_once(
+    user: Any, transition: CaseTransition, message: str
+) -> tuple[Notification, bool]:
+    """The user's in-app notification of this step (made by the first run of the task only),
+    and whether this run made it."""
+    try:
+        with transaction.atomic():
+            created = Notification.objects.create(
+                user=user, case=transition.case, transition=transition, message=message
+            )
+    except IntegrityError:
+        return Notification.objects.get(user=user, transition=transition), False
+    return created, True
+
+
 def notify_transition(transition: CaseTransition) -> int:
-    """Create the in-app notifications and send the e-mails for one step; safe to run twice."""
+    """Create the in-app notifications and send the e-mails for one step; safe to run again.
+
+    Every in-app notification is made first, then the e-mails go out. An e-mail that fails
+    (SMTP or connection error) is not skipped: the first failure is raised once the others
+    have been tried, so the task is retried, and the retry sends only the e-mails that have
+    not gone out yet (`emailed_at`). Returns how many in-app notifications this run made.
+    """
     message = _message(transition)
-    sent = 0
+    notified = 0
+    pending = []
     for user in recipients_of(transition):
+        notification, created = _notification_once(user, transition, message)
+        if notification.emailed_at is None and user.email:
+            pending.append((user, notification))
+        notified += created
+    failure: OSError | None = None
+    for user, notification in pending:
         try:
-            with transaction.atomic():
-                Notification.objects.create(
-                    user=user, case=transition.case, transition=transition, message=message
-                )
-        except IntegrityError:
-            continue  # already notified by an earlier run of this task
-        if user.email:
             # The e-mail names the case by reference only: mail leaves the building.
             send_mail(
                 subject=message,
@@ -81,9 +102,15 @@ def notify_transition(transition: CaseTransition) -> int:
                 from_email=None,
                 recipient_list=[user.email],
             )
-        sent += 1
-    logger.info("transition %s notified %s users", transition.pk, sent)
-    return sent
+        except OSError as error:  # smtplib.SMTPException and ConnectionError are OSErrors
+            logger.warning("transition %s: e-mail to user %s failed", transition.pk, user.pk)
+            failure = failure or error
+            continue
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    logger.info("transition %s notified %s users", transition.pk, notified)
+    if failure is not None:
+        raise failure
+    return notified
 
 
 def notifications_mark_read(*, acting_user: Any, ids: list[int] | None = None) -> int:

@@ -38,7 +38,7 @@ from ..models import (
     Term,
 )
 from .boundary import cases_of_person, ensure_writer_sees
-from .common import apply_changes, delete_recorded, save_validated
+from .common import apply_changes, delete_recorded, lock_for_write, save_validated
 
 
 @transaction.atomic
@@ -86,7 +86,7 @@ def person_update(*, acting_user: Any, person: Person, changes: Mapping[str, Any
 def _locked(person: Person) -> Person:
     """The person as stored, its row locked until the transaction ends: two writes to one
     person's names cannot both read the same display name and then disagree about it."""
-    return Person.objects.select_for_update().get(pk=person.pk)
+    return lock_for_write(Person.objects, person.pk)
 
 
 def _cases_of(person: Person) -> QuerySet[Case]:

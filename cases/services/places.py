@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casebook.accounts.roles import Role
+from casebook.accounts.system import is_system_user
 
 from ..models import Place, PlaceName
 from .boundary import cases_at_place, ensure_writer_sees
-from .common import apply_changes, delete_recorded, save_validated
+from .common import apply_changes, delete_recorded, save_validated, write_recorded
 
 MAX_DEPTH = 12
 
@@ -19,9 +20,9 @@ MAX_DEPTH = 12
 def require_permission(acting_user: Any, permission: str) -> None:
     """Adding to the gazetteer and the list of organizations is a Django permission
     (`cases.add_place`, …), held by the Monitor, Reviewer and Administrator groups by default
-    (migration 0009) and grantable to anyone else. `acting_user=None` is Casebook itself
+    (migration 0010) and grantable to anyone else. The system user is Casebook itself
     (migrations, the demo data)."""
-    if acting_user is None:
+    if is_system_user(acting_user):
         return
     if not acting_user.has_perm(permission):
         raise PermissionDenied(_("You may not add or change places and organizations."))
@@ -31,7 +32,7 @@ def check_place_parent(acting_user: Any, parent: Place | None) -> None:
     """Only administrators add or move a place to the top of the gazetteer (a country): a
     top-level place is where every count by place starts, so a stray one splits the maps and
     statistics. Everyone else files a place under the place it lies in."""
-    if parent is not None or acting_user is None:
+    if parent is not None or is_system_user(acting_user):
         return
     if not (acting_user.is_superuser or acting_user.has_role(Role.ADMINISTRATOR)):
         raise ValidationError(
@@ -65,8 +66,7 @@ def place_create(
     save_validated(place, acting_user=acting_user)
     place.path = _path_for(place)
     place.depth = parent.depth + 1 if parent else 0
-    place._history_user = acting_user
-    place.save(update_fields=["path", "depth"])
+    write_recorded(place, acting_user=acting_user, fields=["path", "depth"])
     for variant, language in names:
         _save_name(PlaceName(place=place, name=variant, language=language), acting_user)
     return place
@@ -95,8 +95,7 @@ def place_update(*, acting_user: Any, place: Place, changes: Mapping[str, Any]) 
         for moved in Place.objects.filter(path__startswith=old_path).order_by("depth"):
             moved.path = new_path + moved.path[len(old_path) :]
             moved.depth += depth_change
-            moved._history_user = acting_user
-            moved.save(update_fields=["path", "depth", "updated_at"])
+            write_recorded(moved, acting_user=acting_user, fields=["path", "depth"])
         place.refresh_from_db()
     return place
 

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from casebook.accounts.system import is_system_user
+
 from ..models import Case, CaseRelation, CaseState
 from ..queries import visible_cases
 from .common import apply_changes, delete_recorded, save_validated
@@ -31,7 +33,7 @@ def _check_ends(acting_user: Any, case: Case, related: Case) -> None:
     A case the user may not see is refused in the words used for a missing one, so the
     refusal cannot be used to learn that a restricted case exists.
     """
-    if acting_user is not None:
+    if not is_system_user(acting_user):
         visible = set(
             visible_cases(acting_user)
             .filter(pk__in=[case.pk, related.pk])

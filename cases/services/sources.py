@@ -7,7 +7,7 @@ from django.db import transaction
 
 from ..models import Case, Citation, Source, Term
 from .boundary import cases_citing_source, cases_of_citation, ensure_writer_sees
-from .common import apply_changes, delete_recorded, save_validated
+from .common import apply_changes, delete_recorded, lock_for_write, save_validated
 from .workflow import case_facts_changed
 
 
@@ -43,7 +43,7 @@ def citation_update(
     write (the database keeps exactly one set).
     """
     # Applied to the stored record under a row lock (citations carry no version number).
-    stored = Citation.objects.select_for_update().get(pk=citation.pk)
+    stored = lock_for_write(Citation.objects, citation.pk)
     ensure_writer_sees(acting_user, cases_of_citation(stored))
     before = cases_supported_by(stored)
     if apply_changes(stored, changes):
@@ -57,7 +57,7 @@ def citation_update(
 @transaction.atomic
 def citation_delete(*, acting_user: Any, citation: Citation) -> None:
     """Remove a citation (its versions stay); the cases it supported change their facts."""
-    stored = Citation.objects.select_for_update().get(pk=citation.pk)
+    stored = lock_for_write(Citation.objects, citation.pk)
     ensure_writer_sees(acting_user, cases_of_citation(stored))
     cases = cases_supported_by(stored)
     delete_recorded(stored, acting_user=acting_user)

@@ -95,10 +95,12 @@ def render_case_page(
     refused_action: str = "",
     refusal: str = "",
     typed_comment: str = "",
+    refusal_changes: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
     """Render `case` (from case_detail_for) for `request.user`.
 
-    With `refusal`, the page says why a step was refused, beside the step, keeping the comment.
+    With `refusal`, the page says why a step was refused, beside the step, keeping the comment;
+    with `refusal_changes`, what changed since the version the user decided on.
     """
     from .cases import place_names_in_scripts
 
@@ -125,6 +127,7 @@ def render_case_page(
         "refusal_elsewhere": refusal
         and not any(offer.error and not offer.refused_because for offer in offers),
         "typed_comment": typed_comment,
+        "refusal_changes": refusal_changes or [],
         "state_explanation": STATE_EXPLANATIONS.get(case.state, ""),
         "may_edit": may(user, "edit", case),
         "watching": CaseWatch.objects.filter(case=case, user=user).exists(),

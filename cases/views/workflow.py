@@ -2,7 +2,9 @@
 
 The state machine (cases.workflow) decides; these views only carry the request to
 `case_transition` and the answer back. A refused step re-renders the case page with the reason
-beside the step and the comment still in its box; nothing is written then.
+beside the step and the comment still in its box; nothing is written then. Verify, return and
+reject carry the version of the case the page showed (a hidden field): if the case changed
+since, the page comes back with what changed, for the reviewer to read before deciding again.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from .common import case_page_case_or_404, visible_case_or_404
 BAD_INPUT_RULES = frozenset({"comment", "unknown"})
 
 
+# A reviewer's judgement is about the case as they read it: these steps carry its version.
+VERSIONED_STEPS = frozenset({"verify", "return", "reject"})
+
+
 @require_POST
 @login_required
 def case_transition_view(request: HttpRequest, reference: str) -> HttpResponse:
@@ -41,11 +47,24 @@ def case_transition_view(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return _refused(request, reference, 400, request.POST, problem)
     action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
+    version = form.cleaned_data["version"]
+    if action in VERSIONED_STEPS and version is None:
+        return _refused(
+            request,
+            reference,
+            400,
+            form.cleaned_data,
+            _("This page did not say which version of the case you read. Read it again below."),
+        )
     try:
-        step = case_transition(acting_user=request.user, case=case, action=action, comment=comment)
+        step = case_transition(
+            acting_user=request.user, case=case, action=action, comment=comment, version=version
+        )
     except TransitionRefused as refusal:
         status = 400 if refusal.rule in BAD_INPUT_RULES else 409
-        return _refused(request, reference, status, form.cleaned_data, refusal.message)
+        return _refused(
+            request, reference, status, form.cleaned_data, refusal.message, refusal.changes
+        )
     messages.success(
         request,
         _("Done: %(action)s. The case is now %(state)s.")
@@ -55,9 +74,15 @@ def case_transition_view(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _refused(
-    request: HttpRequest, reference: str, status: int, typed: Any, message: str
+    request: HttpRequest,
+    reference: str,
+    status: int,
+    typed: Any,
+    message: str,
+    changes: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """The case page again (nothing was written), saying why, with the comment kept."""
+    """The case page again (nothing was written), saying why, with the comment kept and, for a
+    case that changed since the page was read, what changed and who changed it."""
     case = case_page_case_or_404(request.user, reference)
     return render_case_page(
         request,
@@ -66,6 +91,7 @@ def _refused(
         refused_action=str(typed.get("action", ""))[:20],
         refusal=message,
         typed_comment=str(typed.get("comment", "")),
+        refusal_changes=changes,
     )
 
 

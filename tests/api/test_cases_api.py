@@ -299,7 +299,10 @@ def test_verify_refused_by_four_eyes_is_409(client_for, reviewer):
     client_for(reviewer).patch(
         case_url(case), {"summary": "Corrected date.", "version": case.version}, format="json"
     )
-    response = client_for(reviewer).post(transitions_url(case), {"action": "verify"}, format="json")
+    case.refresh_from_db()
+    response = client_for(reviewer).post(
+        transitions_url(case), {"action": "verify", "version": case.version}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["rule"] == "four-eyes"
     assert "Four eyes" in response.json()["detail"]
@@ -310,7 +313,9 @@ def test_verify_refused_by_four_eyes_is_409(client_for, reviewer):
 
 def test_another_reviewer_verifies(client_for, reviewer):
     case = corroborated_case(state=CaseState.SUBMITTED)
-    response = client_for(reviewer).post(transitions_url(case), {"action": "verify"}, format="json")
+    response = client_for(reviewer).post(
+        transitions_url(case), {"action": "verify", "version": case.version}, format="json"
+    )
     assert response.status_code == 201, response.json()
     case.refresh_from_db()
     assert case.state == CaseState.VERIFIED
@@ -318,21 +323,27 @@ def test_another_reviewer_verifies(client_for, reviewer):
 
 def test_monitor_may_not_verify_403_with_rule(client_for, monitor):
     case = corroborated_case(state=CaseState.SUBMITTED)
-    response = client_for(monitor).post(transitions_url(case), {"action": "verify"}, format="json")
+    response = client_for(monitor).post(
+        transitions_url(case), {"action": "verify", "version": case.version}, format="json"
+    )
     assert response.status_code == 403
     assert response.json()["rule"] == "role"
 
 
 def test_step_from_the_wrong_state_is_409(client_for, reviewer):
     case = corroborated_case(state=CaseState.DRAFT)
-    response = client_for(reviewer).post(transitions_url(case), {"action": "verify"}, format="json")
+    response = client_for(reviewer).post(
+        transitions_url(case), {"action": "verify", "version": case.version}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["rule"] == "state"
 
 
 def test_return_without_comment_is_400(client_for, reviewer):
     case = corroborated_case(state=CaseState.SUBMITTED)
-    response = client_for(reviewer).post(transitions_url(case), {"action": "return"}, format="json")
+    response = client_for(reviewer).post(
+        transitions_url(case), {"action": "return", "version": case.version}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["rule"] == "comment"
 

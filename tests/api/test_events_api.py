@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.api.serializers import DetentionSerializer
 from cases.models import (
     Case,
@@ -38,7 +39,7 @@ def detention(db):
 
 def add_event(detention, code, occurred):
     return detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=detention,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, code),
         occurred=occurred,
@@ -353,7 +354,7 @@ def test_citation_of_a_restricted_case_answers_404(client_for, monitor, restrict
 
 def appeal(case, **fields):
     return intervention_create(
-        acting_user=None,
+        acting_user=system_user(),
         case=case,
         kind=term(VocabularyKey.INTERVENTION_KIND, "un-urgent-appeal"),
         **fields,

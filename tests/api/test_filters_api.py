@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.models import LanguageTag, Place, PlaceKind, Sex, VocabularyKey
 from cases.services.detentions import detention_add_event
 from cases.services.people import person_add_name
@@ -74,10 +75,10 @@ def test_place_filter_takes_the_subtree(client_for, monitor):
 def test_text_query_finds_names_in_any_script_and_spelling(client_for, monitor):
     tashi = PersonFactory(name="Tashi Dondrub")
     person_add_name(
-        acting_user=None, person=tashi, name="བཀྲ་ཤིས་དོན་གྲུབ", language=LanguageTag.TIBETAN
+        acting_user=system_user(), person=tashi, name="བཀྲ་ཤིས་དོན་གྲུབ", language=LanguageTag.TIBETAN
     )
     person_add_name(
-        acting_user=None, person=tashi, name="Zhāxī Dūnzhū", language=LanguageTag.PINYIN
+        acting_user=system_user(), person=tashi, name="Zhāxī Dūnzhū", language=LanguageTag.PINYIN
     )
     case = make_case(title="Detention in Rebkong")
     DetentionFactory(case=case, person=tashi)
@@ -114,7 +115,7 @@ def test_status_gender_and_charge_filters(client_for, monitor):
         charges=[term(VocabularyKey.CHARGE, "inciting-separatism")],
     )
     detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=released,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, "release"),
         occurred="2015-02",
@@ -174,7 +175,10 @@ def test_region_filter(client_for, monitor):
 def test_advocates_cannot_find_a_withheld_person_by_name(client_for, advocate, monitor):
     hidden = PersonFactory(name="Gendun Withheld", identity_withheld=True)
     person_add_name(
-        acting_user=None, person=hidden, name="Gendun Withheld", language=LanguageTag.ENGLISH
+        acting_user=system_user(),
+        person=hidden,
+        name="Gendun Withheld",
+        language=LanguageTag.ENGLISH,
     )
     case = make_case(title="Detention in Kardze")
     DetentionFactory(case=case, person=hidden)

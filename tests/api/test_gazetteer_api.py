@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from casebook.accounts.system import system_user
 from cases.models import (
     Organization,
     OrganizationName,
@@ -38,10 +39,14 @@ ORGANIZATIONS = "/api/v1/organizations/"
 
 @pytest.fixture
 def county(db):
-    china = place_create(acting_user=None, name="China", kind=PlaceKind.COUNTRY)
-    tar = place_create(acting_user=None, name="TAR", kind=PlaceKind.REGION, parent=china)
-    nagchu = place_create(acting_user=None, name="Nagchu", kind=PlaceKind.PREFECTURE, parent=tar)
-    return place_create(acting_user=None, name="Sog County", kind=PlaceKind.COUNTY, parent=nagchu)
+    china = place_create(acting_user=system_user(), name="China", kind=PlaceKind.COUNTRY)
+    tar = place_create(acting_user=system_user(), name="TAR", kind=PlaceKind.REGION, parent=china)
+    nagchu = place_create(
+        acting_user=system_user(), name="Nagchu", kind=PlaceKind.PREFECTURE, parent=tar
+    )
+    return place_create(
+        acting_user=system_user(), name="Sog County", kind=PlaceKind.COUNTY, parent=nagchu
+    )
 
 
 def monastery_input(parent: Place) -> dict:
@@ -78,7 +83,7 @@ def test_who_may_add_places_and_organizations(client_for, county, who, allowed, 
 
 @pytest.mark.parametrize(("who", "allowed"), [("monitor", True), ("advocate", False)])
 def test_who_may_change_places_and_organizations(client_for, county, who, allowed, request):
-    organization = organization_create(acting_user=None, name="Sog PSB")
+    organization = organization_create(acting_user=system_user(), name="Sog PSB")
     client = client_for(request.getfixturevalue(who))
     place = client.patch(f"{PLACES}{county.pk}/", {"external_id": "geonames:1"}, format="json")
     changed = client.patch(
@@ -182,7 +187,9 @@ def test_moving_a_place_under_its_own_descendant_is_refused(client_for, monitor,
 
 def test_monitor_moves_a_place_and_its_subtree_follows(client_for, monitor, county):
     china = Place.objects.get(name="China")
-    qinghai = place_create(acting_user=None, name="Qinghai", kind=PlaceKind.REGION, parent=china)
+    qinghai = place_create(
+        acting_user=system_user(), name="Qinghai", kind=PlaceKind.REGION, parent=china
+    )
     nagchu = county.parent
     response = client_for(monitor).patch(
         f"{PLACES}{nagchu.pk}/", {"parent": qinghai.pk}, format="json"
@@ -220,7 +227,7 @@ def test_place_name_variants_are_added_corrected_and_removed(client_for, monitor
 
 def test_a_name_of_another_place_answers_404(client_for, monitor, county):
     other = county.parent
-    variant = place_add_name(acting_user=None, place=other, name="ནག་ཆུ", language="bo")
+    variant = place_add_name(acting_user=system_user(), place=other, name="ནག་ཆུ", language="bo")
     response = client_for(monitor).delete(f"{PLACES}{county.pk}/names/{variant.pk}/")
     assert response.status_code == 404
     assert PlaceName.objects.filter(pk=variant.pk).exists()
@@ -255,7 +262,7 @@ def test_place_create_service_refuses_a_top_level_place_for_a_monitor(monitor):
 
 
 def test_monitor_adds_an_organization_with_kind_parent_place_and_names(client_for, monitor, county):
-    bureau = organization_create(acting_user=None, name="Nagchu PSB")
+    bureau = organization_create(acting_user=system_user(), name="Nagchu PSB")
     response = client_for(monitor).post(
         ORGANIZATIONS,
         {
@@ -299,8 +306,8 @@ def test_bad_organization_input_answers_400_naming_the_field(client_for, monitor
 
 
 def test_organization_update_is_versioned_and_refuses_a_loop(client_for, monitor, monitor2):
-    bureau = organization_create(acting_user=None, name="Nagchu PSB")
-    unit = organization_create(acting_user=None, name="Sog County PSB", parent=bureau)
+    bureau = organization_create(acting_user=system_user(), name="Nagchu PSB")
+    unit = organization_create(acting_user=system_user(), name="Sog County PSB", parent=bureau)
     client = client_for(monitor2)
     response = client.patch(
         f"{ORGANIZATIONS}{unit.public_id}/",
@@ -319,7 +326,7 @@ def test_organization_update_is_versioned_and_refuses_a_loop(client_for, monitor
 
 
 def test_organization_name_variants_through_the_api(client_for, monitor):
-    court = organization_create(acting_user=None, name="Lhasa Intermediate Court")
+    court = organization_create(acting_user=system_user(), name="Lhasa Intermediate Court")
     client = client_for(monitor)
     base = f"{ORGANIZATIONS}{court.public_id}/names/"
     added = client.post(base, {"name": "拉萨市中级人民法院", "language": "zh-Hans"}, format="json")

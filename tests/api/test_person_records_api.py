@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.api.serializers import PersonSerializer
 from cases.models import (
     Affiliation,
@@ -43,7 +44,7 @@ def tashi(db):
 
 @pytest.fixture
 def drilda(db):
-    return organization_create(acting_user=None, name="Drilda monastery")
+    return organization_create(acting_user=system_user(), name="Drilda monastery")
 
 
 @pytest.fixture
@@ -230,10 +231,10 @@ def test_records_of_a_person_in_a_hidden_case_are_404(client_for, monitor, hidde
     PersonName.objects.create(person=hidden_person, name="MARKER-HIDDEN-VARIANT", language="bo")
     variant = hidden_person.names.get()
     affiliation = person_add_affiliation(
-        acting_user=None, person=hidden_person, organization=drilda
+        acting_user=system_user(), person=hidden_person, organization=drilda
     )
     consent = consent_record(
-        acting_user=None, person=hidden_person, recipient="un", decision="granted"
+        acting_user=system_user(), person=hidden_person, recipient="un", decision="granted"
     )
     client = client_for(monitor)
     for url in (NAMES, AFFILIATIONS, CONSENTS):
@@ -289,9 +290,15 @@ def withheld(drilda):
         identity_withheld=True,
         names=[("MARKER-WITHHELD-VARIANT", LanguageTag.TIBETAN_LATIN)],
     )
-    person_add_affiliation(acting_user=None, person=person, organization=drilda, note="MARKER-AFF")
+    person_add_affiliation(
+        acting_user=system_user(), person=person, organization=drilda, note="MARKER-AFF"
+    )
     consent_record(
-        acting_user=None, person=person, recipient="un", decision="granted", note="MARKER-NOTE"
+        acting_user=system_user(),
+        person=person,
+        recipient="un",
+        decision="granted",
+        note="MARKER-NOTE",
     )
     settle(DetentionFactory(case=make_case(title="Arrest"), person=person).case)
     return person

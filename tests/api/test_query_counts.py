@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from casebook.accounts.system import system_user
 from cases.models import LanguageTag, Sex, VocabularyKey
 from cases.services.detentions import detention_add_event
 from cases.services.people import person_add_affiliation
@@ -46,7 +47,7 @@ def full_row(number: int, place, organization) -> None:
         ethnicity=term(VocabularyKey.ETHNICITY, "tibetan"),
         names=[(f"བཀྲ་ཤིས {number}", LanguageTag.TIBETAN)],
     )
-    person_add_affiliation(acting_user=None, person=person, organization=organization)
+    person_add_affiliation(acting_user=system_user(), person=person, organization=organization)
     detention = DetentionFactory(
         case=case,
         person=person,
@@ -56,7 +57,7 @@ def full_row(number: int, place, organization) -> None:
         detention_type=term(VocabularyKey.DETENTION_TYPE, "criminal"),
     )
     detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=detention,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, "trial"),
         organization=organization,
@@ -69,7 +70,7 @@ def relations(db):
     from cases.services.organizations import organization_create
 
     place = PlaceFactory(name="Sog County")
-    organization = organization_create(acting_user=None, name="Sog County court")
+    organization = organization_create(acting_user=system_user(), name="Sog County court")
     return place, organization
 
 

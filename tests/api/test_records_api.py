@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.models import (
     CaseState,
     Citation,
@@ -48,7 +49,7 @@ def all_keys(value) -> set[str]:
 def test_detention_detail_nests_its_events(client_for, monitor):
     detention = DetentionFactory(case=make_case(title="Detention of Rinchen"))
     detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=detention,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, "sentencing"),
         occurred="2015-01-20",
@@ -353,9 +354,11 @@ def test_interventions_of_visible_cases(client_for, advocate, restricted_case):
     case = make_case(title="Verified")
     kind = term(VocabularyKey.INTERVENTION_KIND, "un-urgent-appeal")
     shown = intervention_create(
-        acting_user=None, case=case, kind=kind, sent_on=datetime.date(2014, 4, 1)
+        acting_user=system_user(), case=case, kind=kind, sent_on=datetime.date(2014, 4, 1)
     )
-    intervention_create(acting_user=None, case=restricted_case, kind=kind, notes="MARKER-X")
+    intervention_create(
+        acting_user=system_user(), case=restricted_case, kind=kind, notes="MARKER-X"
+    )
     body = client_for(advocate).get("/api/v1/interventions/").json()
     assert [row["id"] for row in body["results"]] == [shown.pk]
     assert body["results"][0]["reply_due"] == "2014-05-31"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.models import CaseState, PlaceKind, Sex, VocabularyKey
 from cases.services.detentions import detention_add_event
 
@@ -39,7 +40,7 @@ def counted(db):
         case=in_sog, person=PersonFactory(sex=Sex.MALE), detained_on="2014-04-02"
     )
     detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=released,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, "release"),
         occurred="2014-06",

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.models import Certainty, DetentionStatus, SentenceKind, VocabularyKey
 from cases.services.detentions import (
     add_months,
@@ -58,7 +59,7 @@ def test_add_months_keeps_the_day_or_the_last_of_the_month():
 class TestStatusFromTimeline:
     def event(self, detention, code, occurred, **fields):
         return detention_add_event(
-            acting_user=None,
+            acting_user=system_user(),
             detention=detention,
             event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, code),
             occurred=occurred,

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.models import (
     Case,
     CaseState,
@@ -68,7 +69,7 @@ def verified_detention():
 
 def add(detention, code, occurred):
     return detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=detention,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, code),
         occurred=occurred,
@@ -183,7 +184,9 @@ def test_intervention_marked_sent_in_the_admin_gets_its_deadline_and_the_case_st
 ):
     case = make_case(title="Appeal")
     intervention = intervention_create(
-        acting_user=None, case=case, kind=term(VocabularyKey.INTERVENTION_KIND, "un-urgent-appeal")
+        acting_user=system_user(),
+        case=case,
+        kind=term(VocabularyKey.INTERVENTION_KIND, "un-urgent-appeal"),
     )
     data = form_data(admin_client.get(url(Intervention, "change", intervention.pk)))
     data.update(sent_on="2024-03-01", status="sent")
@@ -201,7 +204,9 @@ def test_intervention_inline_of_a_case_writes_through_the_service(
 ):
     case = make_case(title="Appeal")
     intervention = intervention_create(
-        acting_user=None, case=case, kind=term(VocabularyKey.INTERVENTION_KIND, "un-urgent-appeal")
+        acting_user=system_user(),
+        case=case,
+        kind=term(VocabularyKey.INTERVENTION_KIND, "un-urgent-appeal"),
     )
     page = admin_client.get(url(Case, "change", case.pk))
     data = form_data(page)

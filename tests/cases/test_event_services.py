@@ -12,6 +12,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from casebook.accounts.system import system_user
 from cases.models import (
     CaseState,
     Certainty,
@@ -251,7 +252,7 @@ def test_citation_with_two_targets_is_refused(monitor):
 
 def test_citation_delete_is_versioned_and_changes_the_facts(monitor):
     case = make_case(title="Cited")
-    citation = citation_create(acting_user=None, source=SourceFactory(), case=case)
+    citation = citation_create(acting_user=system_user(), source=SourceFactory(), case=case)
     settle(case)
     pk = citation.pk
     citation_delete(acting_user=monitor, citation=citation)

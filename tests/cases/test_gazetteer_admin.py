@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.models import (
     Case,
     CaseRelation,
@@ -71,7 +72,7 @@ def test_relation_removed_inline_leaves_a_deletion_version(admin_client, adminis
 def test_relation_admin_changes_a_relation_through_the_service(admin_client, administrator):
     case, other = CaseFactory(), CaseFactory()
     relation = case_relation_create(
-        acting_user=None, case=case, related=other, kind=CaseRelationKind.RELATED_TO
+        acting_user=system_user(), case=case, related=other, kind=CaseRelationKind.RELATED_TO
     )
     page = admin_client.get(url(CaseRelation, "change", relation.pk))
     data = {**form_data(page), "kind": CaseRelationKind.PART_OF}
@@ -84,9 +85,11 @@ def test_relation_admin_changes_a_relation_through_the_service(admin_client, adm
 
 
 def test_place_names_changed_and_removed_inline(admin_client, administrator):
-    place = place_create(acting_user=None, name="Sog County", kind=PlaceKind.COUNTY)
-    kept = place_add_name(acting_user=None, place=place, name="Sog", language="en")
-    removed = place_add_name(acting_user=None, place=place, name="索县", language="zh-Hans")
+    place = place_create(acting_user=system_user(), name="Sog County", kind=PlaceKind.COUNTY)
+    kept = place_add_name(acting_user=system_user(), place=place, name="Sog", language="en")
+    removed = place_add_name(
+        acting_user=system_user(), place=place, name="索县", language="zh-Hans"
+    )
     page = admin_client.get(url(Place, "change", place.pk))
     data = form_data(page)
     prefix = inline_prefix(page, PlaceName)
@@ -102,9 +105,9 @@ def test_place_names_changed_and_removed_inline(admin_client, administrator):
 
 
 def test_organization_change_and_names_go_through_the_services(admin_client, administrator):
-    organization = organization_create(acting_user=None, name="Sog PSB")
+    organization = organization_create(acting_user=system_user(), name="Sog PSB")
     variant = organization_add_name(
-        acting_user=None, organization=organization, name="索县公安局", language="zh-Hans"
+        acting_user=system_user(), organization=organization, name="索县公安局", language="zh-Hans"
     )
     page = admin_client.get(url(Organization, "change", organization.pk))
     data = {**form_data(page), "notes": "County police"}
@@ -121,7 +124,7 @@ def test_organization_change_and_names_go_through_the_services(admin_client, adm
 
 
 def test_place_deleted_in_the_admin_leaves_a_deletion_version(admin_client, administrator):
-    place = place_create(acting_user=None, name="Nowhere", kind=PlaceKind.VILLAGE)
+    place = place_create(acting_user=system_user(), name="Nowhere", kind=PlaceKind.VILLAGE)
     response = admin_client.post(url(Place, "delete", place.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not Place.objects.filter(pk=place.pk).exists()

@@ -10,7 +10,7 @@ from django.db import connection, connections
 from cases.history import verify
 from cases.models import Case, HistoryChainEntry, Person, StaleEdit
 from cases.services.cases import case_update
-from cases.services.common import EditConflict
+from cases.services.common import EditConflict, delete_recorded
 from cases.services.history import record_restore, stale_edit_keep
 from cases.services.people import person_update
 
@@ -106,10 +106,25 @@ class TestTamperEvidence:
         report = verify()
         assert any(f.kind == "row deleted outside the application" for f in report.findings)
 
-    def test_deleting_through_the_application_is_not_tampering(self):
+    def test_deleting_through_the_application_is_not_tampering(self, monitor):
+        person = PersonFactory()
+        person_id = person.pk
+        delete_recorded(person, acting_user=monitor)
+        assert verify().ok
+        deletion = Person.history.filter(id=person_id).latest("history_id")
+        assert (deletion.history_type, deletion.history_user) == ("-", monitor)
+
+    def test_a_plain_save_outside_the_services_is_reported(self):
+        person = PersonFactory()
+        person.description = "Changed behind the services' back"
+        person.save()
+        kinds = {finding.kind for finding in verify().findings}
+        assert "version not chained" in kinds
+
+    def test_a_plain_delete_outside_the_services_is_reported(self):
         person = PersonFactory()
         person.delete()
-        assert verify().ok
+        assert not verify().ok
 
 
 class TestRestore:

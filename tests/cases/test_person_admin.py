@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.models import (
     Affiliation,
     CaseState,
@@ -83,7 +84,7 @@ def test_the_last_name_cannot_be_removed_inline(admin_client, tashi):
 def test_affiliation_and_consent_added_inline_go_through_the_services(
     admin_client, administrator, tashi
 ):
-    drilda = organization_create(acting_user=None, name="Drilda monastery")
+    drilda = organization_create(acting_user=system_user(), name="Drilda monastery")
     page = change_page(admin_client, tashi)
     data = form_data(page)
     add_inline_row(
@@ -114,7 +115,9 @@ def test_affiliation_and_consent_added_inline_go_through_the_services(
 
 
 def test_a_consent_removed_inline_leaves_a_deletion_version(admin_client, administrator, tashi):
-    consent = consent_record(acting_user=None, person=tashi, recipient="un", decision="granted")
+    consent = consent_record(
+        acting_user=system_user(), person=tashi, recipient="un", decision="granted"
+    )
     page = change_page(admin_client, tashi)
     data = form_data(page)
     data[f"{inline_prefix(page, Consent)}-0-DELETE"] = "on"
@@ -129,7 +132,7 @@ def test_deleting_a_name_in_its_own_admin_goes_through_the_service(
     from cases.services.people import person_add_name
 
     pinyin = person_add_name(
-        acting_user=None, person=tashi, name="Zhaxi", language=LanguageTag.PINYIN
+        acting_user=system_user(), person=tashi, name="Zhaxi", language=LanguageTag.PINYIN
     )
     response = admin_client.post(url(PersonName, "delete", pinyin.pk), {"post": "yes"})
     assert response.status_code == 302
@@ -146,7 +149,7 @@ def test_make_primary_action_changes_the_display_name(admin_client, administrato
     from cases.services.people import person_add_name
 
     pinyin = person_add_name(
-        acting_user=None, person=tashi, name="Zhaxi", language=LanguageTag.PINYIN
+        acting_user=system_user(), person=tashi, name="Zhaxi", language=LanguageTag.PINYIN
     )
     response = admin_client.post(
         url(PersonName, "changelist"),

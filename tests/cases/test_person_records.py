@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from casebook.accounts.system import system_user
 from cases.filters import people_named
 from cases.models import (
     Affiliation,
@@ -59,7 +60,7 @@ def tashi(db):
 
 @pytest.fixture
 def drilda(db):
-    return organization_create(acting_user=None, name="Drilda monastery")
+    return organization_create(acting_user=system_user(), name="Drilda monastery")
 
 
 def cases_of(person: Person) -> list:
@@ -101,7 +102,7 @@ def test_renaming_the_primary_variant_renames_the_person(tashi, monitor):
 
 def test_renaming_another_variant_leaves_the_display_name(tashi, monitor):
     pinyin = person_add_name(
-        acting_user=None, person=tashi, name="Zhaxi", language=LanguageTag.PINYIN
+        acting_user=system_user(), person=tashi, name="Zhaxi", language=LanguageTag.PINYIN
     )
     person_name_update(acting_user=monitor, name=pinyin, changes={"name": "Zhāxī"})
     tashi.refresh_from_db()
@@ -142,7 +143,7 @@ def test_make_primary_of_the_primary_name_writes_nothing(tashi, monitor):
 
 def test_removing_a_name_leaves_a_deletion_version(tashi, monitor):
     pinyin = person_add_name(
-        acting_user=None, person=tashi, name="Zhaxi", language=LanguageTag.PINYIN
+        acting_user=system_user(), person=tashi, name="Zhaxi", language=LanguageTag.PINYIN
     )
     pk = pinyin.pk
     person_name_delete(acting_user=monitor, name=pinyin)
@@ -162,7 +163,9 @@ def test_the_last_name_of_a_named_person_cannot_be_removed(monitor):
 
 
 def test_the_display_name_goes_only_once_another_name_is_primary(tashi, monitor):
-    person_add_name(acting_user=None, person=tashi, name="Zhaxi", language=LanguageTag.PINYIN)
+    person_add_name(
+        acting_user=system_user(), person=tashi, name="Zhaxi", language=LanguageTag.PINYIN
+    )
     primary = tashi.names.get(name="Tashi")
     with pytest.raises(ValidationError) as refused:
         person_name_delete(acting_user=monitor, name=primary)
@@ -203,7 +206,7 @@ def test_a_bad_name_is_refused_naming_the_field_and_writes_nothing(
 
 def test_changing_a_variant_into_a_duplicate_is_refused(tashi, monitor):
     other = person_add_name(
-        acting_user=None, person=tashi, name="Tashi", language=LanguageTag.ENGLISH
+        acting_user=system_user(), person=tashi, name="Tashi", language=LanguageTag.ENGLISH
     )
     with pytest.raises(ValidationError) as refused:
         person_name_update(

@@ -2,6 +2,7 @@
 
 import pytest
 
+from casebook.accounts.system import system_user
 from cases.models import Place, PlaceKind
 from cases.queries import cases_in_place, visible_cases
 from cases.services.places import place_create, place_update
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.smoke
 def test_cases_under_nagchu_include_those_at_drilda_monastery(demo_case, administrator):
     nagchu = Place.objects.get(name="Nagchu")
-    elsewhere = place_create(acting_user=None, name="Ngaba", kind=PlaceKind.PREFECTURE)
+    elsewhere = place_create(acting_user=system_user(), name="Ngaba", kind=PlaceKind.PREFECTURE)
     other_case = CaseFactory(place=elsewhere)
 
     found = cases_in_place(visible_cases(administrator), nagchu)
@@ -23,11 +24,15 @@ def test_cases_under_nagchu_include_those_at_drilda_monastery(demo_case, adminis
 
 
 def test_subtree_is_the_place_and_everything_below():
-    china = place_create(acting_user=None, name="China", kind=PlaceKind.COUNTRY)
-    tar = place_create(acting_user=None, name="TAR", kind=PlaceKind.REGION, parent=china)
-    nagchu = place_create(acting_user=None, name="Nagchu", kind=PlaceKind.PREFECTURE, parent=tar)
-    sog = place_create(acting_user=None, name="Sog", kind=PlaceKind.COUNTY, parent=nagchu)
-    lhasa = place_create(acting_user=None, name="Lhasa", kind=PlaceKind.PREFECTURE, parent=tar)
+    china = place_create(acting_user=system_user(), name="China", kind=PlaceKind.COUNTRY)
+    tar = place_create(acting_user=system_user(), name="TAR", kind=PlaceKind.REGION, parent=china)
+    nagchu = place_create(
+        acting_user=system_user(), name="Nagchu", kind=PlaceKind.PREFECTURE, parent=tar
+    )
+    sog = place_create(acting_user=system_user(), name="Sog", kind=PlaceKind.COUNTY, parent=nagchu)
+    lhasa = place_create(
+        acting_user=system_user(), name="Lhasa", kind=PlaceKind.PREFECTURE, parent=tar
+    )
 
     assert set(Place.objects.subtree(nagchu)) == {nagchu, sog}
     assert set(Place.objects.subtree(tar)) == {tar, nagchu, sog, lhasa}
@@ -38,20 +43,25 @@ def test_subtree_is_the_place_and_everything_below():
 def test_ids_sharing_a_prefix_are_not_confused():
     """Place 1 must not claim place 12 as a descendant."""
     places = [
-        place_create(acting_user=None, name=f"P{i}", kind=PlaceKind.COUNTY) for i in range(12)
+        place_create(acting_user=system_user(), name=f"P{i}", kind=PlaceKind.COUNTY)
+        for i in range(12)
     ]
     first = places[0]
     assert list(Place.objects.subtree(first)) == [first]
 
 
 def test_moving_a_place_moves_its_subtree():
-    china = place_create(acting_user=None, name="China", kind=PlaceKind.COUNTRY)
-    tar = place_create(acting_user=None, name="TAR", kind=PlaceKind.REGION, parent=china)
-    qinghai = place_create(acting_user=None, name="Qinghai", kind=PlaceKind.REGION, parent=china)
-    nagchu = place_create(acting_user=None, name="Nagchu", kind=PlaceKind.PREFECTURE, parent=tar)
-    sog = place_create(acting_user=None, name="Sog", kind=PlaceKind.COUNTY, parent=nagchu)
+    china = place_create(acting_user=system_user(), name="China", kind=PlaceKind.COUNTRY)
+    tar = place_create(acting_user=system_user(), name="TAR", kind=PlaceKind.REGION, parent=china)
+    qinghai = place_create(
+        acting_user=system_user(), name="Qinghai", kind=PlaceKind.REGION, parent=china
+    )
+    nagchu = place_create(
+        acting_user=system_user(), name="Nagchu", kind=PlaceKind.PREFECTURE, parent=tar
+    )
+    sog = place_create(acting_user=system_user(), name="Sog", kind=PlaceKind.COUNTY, parent=nagchu)
 
-    place_update(acting_user=None, place=nagchu, changes={"parent": qinghai})
+    place_update(acting_user=system_user(), place=nagchu, changes={"parent": qinghai})
 
     sog.refresh_from_db()
     assert sog.path == f"{qinghai.path}{nagchu.pk}/{sog.pk}/"
@@ -63,9 +73,9 @@ def test_moving_a_place_moves_its_subtree():
 def test_a_place_cannot_move_inside_itself():
     from django.core.exceptions import ValidationError
 
-    china = place_create(acting_user=None, name="China", kind=PlaceKind.COUNTRY)
-    tar = place_create(acting_user=None, name="TAR", kind=PlaceKind.REGION, parent=china)
+    china = place_create(acting_user=system_user(), name="China", kind=PlaceKind.COUNTRY)
+    tar = place_create(acting_user=system_user(), name="TAR", kind=PlaceKind.REGION, parent=china)
     with pytest.raises(ValidationError):
-        place_update(acting_user=None, place=china, changes={"parent": tar})
+        place_update(acting_user=system_user(), place=china, changes={"parent": tar})
     china.refresh_from_db()
     assert china.parent is None

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from casebook.accounts.system import system_user
 from cases.models import CaseState, Confidentiality, LanguageTag, Sex, VocabularyKey
 from cases.services.detentions import detention_add_event
 from cases.services.people import person_add_name
@@ -176,10 +177,13 @@ def test_case_page_shows_the_demo_case(client, monitor, demo_case):
 def test_person_name_in_tibetan_is_marked_as_tibetan(client, monitor):
     detention = DetentionFactory(person=PersonFactory(name="Tashi Dorje"))
     person_add_name(
-        acting_user=None, person=detention.person, name="བཀྲ་ཤིས་རྡོ་རྗེ", language=LanguageTag.TIBETAN
+        acting_user=system_user(),
+        person=detention.person,
+        name="བཀྲ་ཤིས་རྡོ་རྗེ",
+        language=LanguageTag.TIBETAN,
     )
     person_add_name(
-        acting_user=None,
+        acting_user=system_user(),
         person=detention.person,
         name="扎西多杰",
         language=LanguageTag.CHINESE_SIMPLIFIED,
@@ -197,7 +201,7 @@ def test_case_page_shows_timeline_and_sentence(client, monitor):
         charges=[term(VocabularyKey.CHARGE, "inciting-separatism")],
     )
     event = detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=detention,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, "sentencing"),
         occurred="2014-11~",
@@ -339,7 +343,7 @@ def _detention_with_everything(case, number: int):
         detention_type=term(VocabularyKey.DETENTION_TYPE, "criminal"),
     )
     event = detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=detention,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, "formal-arrest"),
         occurred="2014-04",

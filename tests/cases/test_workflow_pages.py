@@ -42,7 +42,7 @@ from ..factories import (
 pytestmark = pytest.mark.django_db
 
 CONTEXT_PROCESSOR = "cases.context_processors.notifications"
-FOUR_EYES = "Four eyes: you made the last change to this case"
+FOUR_EYES = "Four eyes: you changed this case"
 
 
 @pytest.fixture(autouse=True)
@@ -248,7 +248,10 @@ def test_monitor_submits_through_the_page(client, monitor):
 def test_reviewer_returns_with_a_comment_and_the_monitor_reads_it(client, reviewer, monitor):
     case = corroborated_case(state=CaseState.SUBMITTED)
     client.force_login(reviewer)
-    client.post(url("case-transition", case), {"action": "return", "comment": "Which county?"})
+    client.post(
+        url("case-transition", case),
+        {"action": "return", "comment": "Which county?", "version": case.version},
+    )
     assert state_of(case) == CaseState.DRAFT
 
     client.force_login(monitor)
@@ -260,7 +263,10 @@ def test_reviewer_returns_with_a_comment_and_the_monitor_reads_it(client, review
 def test_return_without_a_comment_is_refused_and_nothing_is_recorded(client, reviewer):
     case = corroborated_case(state=CaseState.SUBMITTED)
     client.force_login(reviewer)
-    response = client.post(url("case-transition", case), {"action": "return", "comment": "   "})
+    response = client.post(
+        url("case-transition", case),
+        {"action": "return", "comment": "   ", "version": case.version},
+    )
     assert response.status_code == 400
     assert b"Say why: a comment is required" in response.content
     assert state_of(case) == CaseState.SUBMITTED
@@ -274,9 +280,11 @@ def test_four_eyes_refusal_shows_the_rule_and_keeps_the_comment(client, reviewer
         url("case-edit", case), edit_data(case, case.version, summary="Two were released.")
     )
     assert edited.status_code == 302
+    case.refresh_from_db()
 
     response = client.post(
-        url("case-transition", case), {"action": "verify", "comment": "Checked against RFA"}
+        url("case-transition", case),
+        {"action": "verify", "comment": "Checked against RFA", "version": case.version},
     )
     assert response.status_code == 409
     assert FOUR_EYES.encode() in response.content
@@ -299,7 +307,9 @@ def test_a_second_reviewer_verifies_through_the_page(client, reviewer):
     case_update(acting_user=reviewer, case=case, changes={"summary": "Two were released."})
     second = UserFactory(username="reviewer2", roles=[Role.REVIEWER])
     client.force_login(second)
-    response = client.post(url("case-transition", case), {"action": "verify"}, follow=True)
+    response = client.post(
+        url("case-transition", case), {"action": "verify", "version": case.version}, follow=True
+    )
     assert response.status_code == 200
     assert state_of(case) == CaseState.VERIFIED
     assert b"The case is now verified" in response.content
@@ -349,6 +359,7 @@ def test_the_edit_form_holds_the_version_and_explains_dates(client, monitor):
 
 def test_monitor_edits_a_case(client, monitor):
     case = corroborated_case(title="Arrest of five Tibetans")
+    loaded_version = case.version
     client.force_login(monitor)
     response = client.post(
         url("case-edit", case),
@@ -360,7 +371,7 @@ def test_monitor_edits_a_case(client, monitor):
     case.refresh_from_db()
     assert case.title == "Arrest of six Tibetans"
     assert case.narrative == "Line one\nLine two"
-    assert case.version == 2
+    assert case.version == loaded_version + 1
     assert case.history.latest().history_user == monitor
 
 

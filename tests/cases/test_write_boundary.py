@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from casebook.accounts.system import system_user
 from cases.models import CaseState, Confidentiality, Source
 from cases.services.people import person_add_name, person_update
 from cases.services.places import place_update
@@ -147,8 +148,8 @@ def test_the_cases_of_an_organization_and_of_a_citation_are_found(monitor, share
     hidden = shared["hidden"]
     citation = Citation.objects.get(case=hidden)
     assert list(cases_of_citation(citation)) == [hidden]
-    union = organization_create(acting_user=None, name="Drilda monastery")
-    person_add_affiliation(acting_user=None, person=shared["person"], organization=union)
+    union = organization_create(acting_user=system_user(), name="Drilda monastery")
+    person_add_affiliation(acting_user=system_user(), person=shared["person"], organization=union)
     assert hidden in cases_of_organization(union)
     with pytest.raises(PermissionDenied):
         person_add_affiliation(acting_user=monitor, person=shared["person"], organization=union)

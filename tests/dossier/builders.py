@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from casebook.accounts.system import system_user
 from cases.demo.drilda import load_drilda_case
 from cases.models import (
     Case,
@@ -79,7 +80,7 @@ def _grant(person, recipient: str) -> None:
 
 
 def rich_verified_case(*, reviewer) -> RichCase:
-    case, _created = load_drilda_case(acting_user=None)
+    case, _created = load_drilda_case(acting_user=system_user())
 
     consented = PersonFactory(
         name=CONSENTED_NAME,
@@ -107,7 +108,7 @@ def rich_verified_case(*, reviewer) -> RichCase:
     DetentionFactory(case=case, person=withheld)
     DetentionFactory(case=case, person=unconsented)
     detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=first,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, "formal-arrest"),
         occurred="2014-04",
@@ -130,7 +131,7 @@ def rich_verified_case(*, reviewer) -> RichCase:
         credibility=Credibility.PROBABLY_TRUE,
     )
     intervention_create(
-        acting_user=None,
+        acting_user=system_user(),
         case=case,
         kind=term(VocabularyKey.INTERVENTION_KIND, "un-urgent-appeal"),
         sent_on=datetime.date(2014, 6, 10),

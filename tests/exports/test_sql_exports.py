@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from django.db import connection
 
+from casebook.accounts.system import system_user
 from cases.exports import sql as sql_exports
 from cases.exports.formats import stream
 from cases.exports.profiles import Profile
@@ -87,9 +88,11 @@ def varied(db):
     nowhere = PlaceFactory(name="Unmapped township", kind=PlaceKind.TOWNSHIP)
     case = CaseFactory(title="=Raid on Larung Gar, 2016", place=county)
     other_case = CaseFactory(title="Unmapped", place=nowhere, occurred="2015?")
-    court = organization_create(acting_user=None, name="Kardze Intermediate People's Court")
-    monastery = organization_create(acting_user=None, name="Larung Gar")
-    prison = organization_create(acting_user=None, name="-Mianyang Prison")
+    court = organization_create(
+        acting_user=system_user(), name="Kardze Intermediate People's Court"
+    )
+    monastery = organization_create(acting_user=system_user(), name="Larung Gar")
+    prison = organization_create(acting_user=system_user(), name="-Mianyang Prison")
 
     many_names = PersonFactory(
         name="+Tenzin Dorje",
@@ -107,12 +110,12 @@ def varied(db):
         description=TRICKY_TEXT,
     )
     person_add_affiliation(
-        acting_user=None,
+        acting_user=system_user(),
         person=many_names,
         organization=monastery,
         role=term(VocabularyKey.AFFILIATION_ROLE, "monk"),
     )
-    person_add_affiliation(acting_user=None, person=many_names, organization=court)
+    person_add_affiliation(acting_user=system_user(), person=many_names, organization=court)
     from cases.models.person import Consent
 
     Consent.objects.create(
@@ -150,7 +153,7 @@ def varied(db):
         wgad_category="II",
     )
     detention_add_event(
-        acting_user=None,
+        acting_user=system_user(),
         detention=detained,
         event_type=term(VocabularyKey.LEGAL_PROCESS_EVENT, "trial"),
         occurred="2016-11",

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from casebook.accounts.system import system_user
+
 from ...demo.drilda import DEMO_USERS, ensure_demo_users, load_drilda_case
 
 
@@ -26,7 +28,9 @@ class Command(BaseCommand):
                 "Use --without-users to load only the demo case."
             )
         users = {} if without_users else ensure_demo_users()
-        case, created = load_drilda_case(acting_user=users.get("monitor"))
+        case, created = load_drilda_case(
+            acting_user=system_user(), assigned_monitor=users.get("monitor")
+        )
         verb = "Loaded" if created else "Already present:"
         self.stdout.write(self.style.SUCCESS(f"{verb} {case.reference} {case.title}"))
         if users:
