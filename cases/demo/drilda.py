@@ -98,7 +98,7 @@ def _place(acting_user: Any, name: str, kind: str, parent: Place | None, **field
         return existing
     # Countries are added by administrators only (services.places.check_place_parent); the
     # demo's country is seed data, recorded as written by Casebook itself.
-    author = acting_user if parent is not None else None
+    author = acting_user if parent is not None else system_user()
     return place_create(acting_user=author, name=name, kind=kind, parent=parent, **fields)
 
 

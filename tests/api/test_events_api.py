@@ -147,7 +147,7 @@ def test_event_patch_put_and_delete(client_for, monitor, detention):
     assert Detention.objects.get(pk=detention.pk).status == "detained"
     versions = DetentionEvent.history.filter(id=event.pk).order_by("history_date", "history_id")
     assert [(v.history_type, v.history_user) for v in versions] == [
-        ("+", None),
+        ("+", system_user()),
         ("~", monitor),
         ("~", monitor),
         ("-", monitor),
@@ -402,6 +402,7 @@ def test_monitor_records_an_urgent_appeal_then_marks_it_sent(client_for, monitor
 
 def test_advocate_records_an_intervention_on_a_case_they_may_see(client_for, advocate, detention):
     client = client_for(advocate)
+    editor_before = Case.objects.get(pk=detention.case_id).facts_changed_by
     created = client.post(
         "/api/v1/interventions/",
         {"case": detention.case.reference, "kind": "wgad-communication", "sent_on": "2024-03-01"},
@@ -417,7 +418,7 @@ def test_advocate_records_an_intervention_on_a_case_they_may_see(client_for, adv
     assert changed.status_code == 200, changed.content
     case = Case.objects.get(pk=detention.case_id)
     assert case.state == CaseState.VERIFIED
-    assert case.facts_changed_by is None
+    assert case.facts_changed_by == editor_before != advocate
 
 
 def test_advocate_may_not_write_on_an_unverified_or_restricted_case(

@@ -54,7 +54,7 @@ def event_type(code: str):
 
 def add(detention, code, occurred="", user=None, **fields):
     return detention_add_event(
-        acting_user=user,
+        acting_user=user or system_user(),
         detention=detention,
         event_type=event_type(code),
         occurred=occurred,

@@ -33,7 +33,9 @@ def test_page_costs_the_same_with_1_and_50_rows(list_costs, name):
 @pytest.mark.parametrize("name", HISTORY)
 def test_history_costs_the_same_with_a_few_and_many_versions(list_costs, name):
     few, many = list_costs.one[name], list_costs.fifty[name]
-    assert few.rows < 10 and many.rows > 2 * ROWS, "versions shown"
+    # Each of the ROWS rounds shows a version of the case and one of its detention (the
+    # bookkeeping versions between them changed nothing shown and are not listed).
+    assert few.rows < 10 and many.rows >= 2 * ROWS, "versions shown"
     assert many.queries == few.queries
     assert many.queries <= MAX_HISTORY_QUERIES
 
