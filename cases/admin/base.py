@@ -35,9 +35,8 @@ from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ..models import Case, Citation, Detention, DetentionEvent
-from ..services.common import EditConflict, delete_recorded, write_recorded
+from ..services.common import EditConflict
 from ..services.sources import cases_supported_by
-from ..services.workflow import case_facts_changed
 from ..workflow import EDITABLE_STATES
 from .access import RELATED_GATES
 
@@ -109,13 +108,6 @@ def cases_of(record: Model) -> list[Case]:
 def facts_editable(cases: Iterable[Case]) -> bool:
     """Whether the facts of all `cases` may change (a rejected case must be reopened first)."""
     return all(case.state in EDITABLE_STATES for case in cases)
-
-
-def facts_changed(request: HttpRequest, cases: Iterable[Case]) -> None:
-    """Record that the user changed the facts of `cases` (four eyes; a verified case goes back
-    to review). For the admin writes that have no service of their own yet."""
-    for case in {case.pk: case for case in cases}.values():
-        case_facts_changed(acting_user=request.user, case=case)
 
 
 # --- Forms ---------------------------------------------------------------------------------------
@@ -243,11 +235,18 @@ class CasebookAdmin(GatedChoicesMixin, SimpleHistoryAdmin):
         return form if refusal is None else form_refusing(form, refusal)
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
-        # Records with no service of their own still get their version and chain entry.
-        write_recorded(obj, acting_user=request.user)
+        # Every admin that can save names the service that does it: a record saved here by
+        # Django's own save() would skip validation, the version chain and the workflow.
+        raise NotImplementedError(f"{type(self).__name__} must save through a service")
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        delete_recorded(obj, acting_user=request.user)
+        raise NotImplementedError(f"{type(self).__name__} must delete through a service")
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        # Django's bulk delete is one SQL DELETE: each record goes through delete_model instead,
+        # so each gets its deletion version and the workflow its bookkeeping.
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def editing_copy(self, request: HttpRequest, obj: Model, form: BaseModelForm) -> Model:
         """The stored record `obj` was loaded from, at the version the user's edit started from.
@@ -324,14 +323,15 @@ class CasebookInlineMixin(GatedChoicesMixin):
         formset.casebook_inline = self
         return formset
 
+    # Each editable inline names the services that create, change and remove its rows.
     def create(self, request: HttpRequest, instance: Model) -> Model:
-        return write_recorded(instance, acting_user=request.user)
+        raise NotImplementedError(f"{type(self).__name__} must create through a service")
 
     def update(self, request: HttpRequest, instance: Model, changed: list[str]) -> None:
-        write_recorded(instance, acting_user=request.user)
+        raise NotImplementedError(f"{type(self).__name__} must update through a service")
 
     def delete(self, request: HttpRequest, instance: Model) -> None:
-        delete_recorded(instance, acting_user=request.user)
+        raise NotImplementedError(f"{type(self).__name__} must delete through a service")
 
     def save_formset(self, request: HttpRequest, formset: BaseModelFormSet) -> None:
         instances = formset.save(commit=False)
@@ -351,22 +351,13 @@ class TabularInline(CasebookInlineMixin, admin.TabularInline):
 
 
 class FactInline(TabularInline):
-    """Rows that are facts of a case (detentions, events, citations): changing or removing one
-    changes the case's facts. Creating one goes through a service, which records that itself."""
-
-    def update(self, request: HttpRequest, instance: Model, changed: list[str]) -> None:
-        super().update(request, instance, changed)
-        facts_changed(request, cases_of(instance))
-
-    def delete(self, request: HttpRequest, instance: Model) -> None:
-        cases = cases_of(instance)
-        super().delete(request, instance)
-        facts_changed(request, cases)
+    """Rows that are facts of a case (detentions, events, citations). Their services record the
+    change of the case's facts (four eyes, a verified case back to review) themselves."""
 
 
 class FactAdminMixin:
     """Admins of facts of a case. A rejected case's facts are read-only until a reviewer reopens
-    it; deleting one changes the case's facts. No bulk delete: each deletion is bookkept."""
+    it. No bulk delete: each deletion goes through its service, which books it."""
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         allowed = super().has_change_permission(request, obj)  # type: ignore[misc]
@@ -380,11 +371,6 @@ class FactAdminMixin:
         actions = super().get_actions(request)  # type: ignore[misc]
         actions.pop("delete_selected", None)
         return actions
-
-    def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        cases = cases_of(obj)
-        super().delete_model(request, obj)  # type: ignore[misc]
-        facts_changed(request, cases)
 
 
 class ReadOnlyInlineMixin:

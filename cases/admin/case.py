@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Case, CaseRelation, Citation, Detention, Intervention, ReferenceCounter
 from ..queries import visible_cases
 from ..services.cases import case_create, case_update
-from ..services.detentions import detention_create, detention_update
+from ..services.detentions import detention_create, detention_delete, detention_update
 from ..services.interventions import (
     intervention_create,
     intervention_delete,
@@ -61,6 +61,9 @@ class DetentionInline(FactInline):
             acting_user=request.user, detention=stored, changes=values_of(instance, changed)
         )
         adopt(instance, stored)
+
+    def delete(self, request: HttpRequest, instance: Detention) -> None:
+        detention_delete(acting_user=request.user, detention=instance)
 
 
 class CaseCitationInline(CitationInlineMixin, FactInline):
@@ -190,6 +193,11 @@ class CaseAdmin(CasebookAdmin):
         # A rejected case is read-only until a reviewer reopens it (cases.workflow).
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or facts_editable([obj]))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        # A case is never deleted, not even by an administrator: what was recorded stays, and a
+        # case that should not stand is rejected by a reviewer, with the reason in its history.
+        return False
 
     def get_inlines(self, request: HttpRequest, obj: Case | None) -> list[type]:
         inlines: list[type] = [DetentionInline]

@@ -21,6 +21,7 @@ from ..models import Citation, Detention, DetentionEvent
 from ..services.detentions import (
     detention_add_event,
     detention_create,
+    detention_delete,
     detention_event_delete,
     detention_event_update,
     detention_update,
@@ -204,6 +205,9 @@ class DetentionAdmin(FactAdminMixin, CasebookAdmin):
             treatment_concerns=changed_m2m(form, "treatment_concerns"),
         )
         adopt(obj, detention)
+
+    def delete_model(self, request: HttpRequest, obj: Detention) -> None:
+        detention_delete(acting_user=request.user, detention=obj)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: list, change: bool) -> None:
         # No form.save_m2m(): the detention services have set charges and concerns already.

@@ -26,6 +26,7 @@ from ..services.people import (
     person_add_affiliation,
     person_add_name,
     person_create,
+    person_delete,
     person_name_delete,
     person_name_make_primary,
     person_name_update,
@@ -206,6 +207,9 @@ class PersonAdmin(CasebookAdmin):
             changes=changed_values(form, obj),
         )
         adopt(obj, person)
+
+    def delete_model(self, request: HttpRequest, obj: Person) -> None:
+        person_delete(acting_user=request.user, person=obj)
 
 
 @admin.register(PersonName)

@@ -22,6 +22,7 @@ from ..services.sources import (
     citation_delete,
     citation_update,
     source_create,
+    source_delete,
     source_update,
 )
 from .access import visible_citations
@@ -131,6 +132,9 @@ class SourceAdmin(CasebookAdmin):
             changes=changed_values(form, obj),
         )
         adopt(obj, source)
+
+    def delete_model(self, request: HttpRequest, obj: Source) -> None:
+        source_delete(acting_user=request.user, source=obj)
 
 
 @admin.register(Citation)

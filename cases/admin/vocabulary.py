@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Term, Vocabulary, VocabularyKey
+from ..services.vocabularies import term_delete, term_save, vocabulary_delete, vocabulary_save
 from .base import CasebookAdmin
 
 # The labels edited as separate fields; labels in other languages are kept as they are.
@@ -46,6 +47,12 @@ class VocabularyAdmin(CasebookAdmin):
         if obj is not None and obj.key in VocabularyKey.values:
             return False  # the domain models point into the built-in vocabularies
         return super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Vocabulary, form: Any, change: bool) -> None:
+        vocabulary_save(acting_user=request.user, vocabulary=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Vocabulary) -> None:
+        vocabulary_delete(acting_user=request.user, vocabulary=obj)
 
     @admin.display(description=_("terms"), ordering="term_count")
     def terms(self, obj: Vocabulary) -> str:
@@ -121,6 +128,12 @@ class TermAdmin(CasebookAdmin):
         # Codes are stable identifiers used by imports, exports, settings and the API; a term
         # moved to another vocabulary would break every record pointing at it.
         return ("vocabulary", "code", *self.readonly_fields) if obj else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Term, form: Any, change: bool) -> None:
+        term_save(acting_user=request.user, term=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Term) -> None:
+        term_delete(acting_user=request.user, term=obj)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Term], search_term: str

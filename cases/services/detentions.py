@@ -288,3 +288,16 @@ def detention_event_delete(*, acting_user: Any, event: DetentionEvent) -> None:
     _locked_detention(detention.pk)
     delete_recorded(stored, acting_user=acting_user)
     _timeline_changed(acting_user, [detention])
+
+
+@transaction.atomic
+def detention_delete(*, acting_user: Any, detention: Detention) -> None:
+    """Remove a detention entered by mistake, with its events and their citations.
+
+    Every removed row keeps its versions and gets a deletion version naming who removed it; the
+    case's facts changed (four eyes; a verified case goes back to review).
+    """
+    stored = _locked_detention(detention.pk)
+    case = stored.case
+    delete_recorded(stored, acting_user=acting_user)
+    case_facts_changed(acting_user=acting_user, case=case)

@@ -385,3 +385,19 @@ def consent_delete(*, acting_user: Any, consent: Consent) -> None:
     the person gave, record the new decision instead (`consent_record`, `refused`)."""
     _locked(consent.person)
     delete_recorded(consent, acting_user=acting_user)
+
+
+@transaction.atomic
+def person_delete(*, acting_user: Any, person: Person) -> None:
+    """Remove a person entered by mistake (a duplicate with no detention of their own).
+
+    A person detained in any case stays: their detentions are facts of those cases. The names,
+    affiliations and consents go with the person, each with a deletion version.
+    """
+    stored = _locked(person)
+    _refuse_hidden_cases(acting_user, stored)
+    if stored.detentions.exists():
+        raise ValidationError(
+            _("This person is detained in a case: remove the detention first, or keep the person.")
+        )
+    delete_recorded(stored, acting_user=acting_user)

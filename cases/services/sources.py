@@ -3,7 +3,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..models import Case, Citation, Source, Term
 from .boundary import cases_citing_source, cases_of_citation, ensure_writer_sees
@@ -85,3 +87,16 @@ def cases_supported_by(citation: Citation) -> list[Case]:
     if citation.detention_event_id:
         return [citation.detention_event.detention.case]
     return list(Case.objects.filter(detentions__person=citation.person_id).distinct())
+
+
+@transaction.atomic
+def source_delete(*, acting_user: Any, source: Source) -> None:
+    """Remove a source entered by mistake. A source that is cited, holds evidence or is
+    repeated by another stays: what rests on it would lose its ground."""
+    stored = lock_for_write(Source.objects, source.pk)
+    ensure_writer_sees(acting_user, cases_citing_source(stored))
+    if stored.citations.exists() or stored.evidence.exists() or stored.repeated_by.exists():
+        raise ValidationError(
+            _("This source is cited, holds evidence or is repeated by another: it stays.")
+        )
+    delete_recorded(stored, acting_user=acting_user)
