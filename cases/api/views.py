@@ -23,6 +23,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -33,6 +34,7 @@ from cases.exports.formats import FORMATS
 from cases.exports.profiles import PURPOSES, Profile
 from cases.filters import CaseFilter, DetentionFilter
 from cases.models import (
+    AccessGrant,
     Case,
     Citation,
     Detention,
@@ -51,18 +53,21 @@ from cases.services.common import EditConflict
 from cases.services.detentions import detention_create, detention_update
 from cases.services.people import person_create, person_update
 from cases.services.sources import citation_create, source_create, source_update
-from cases.services.workflow import case_transition
+from cases.services.workflow import access_grant, access_revoke, case_transition
 
 from . import access, serializers
 from .exports import export_response, is_export
+from .inputs import validate_input
 from .pagination import SortField
-from .permissions import EditorOrReadOnly, HasRole, TokenScope
+from .permissions import EditorOrReadOnly, HasRole, IsAdministrator, TokenScope
 from .renderers import EXPORT_RENDERERS, HtmlPassthroughRenderer, PdfPassthroughRenderer
 from .stats import DEFAULT_PLACE_LEVEL, MAX_PLACE_LEVEL, detention_statistics
 
 __all__ = ["export_response"]
 
 PUBLIC_ID_PATTERN = r"[0-9a-fA-F-]{32,36}"
+# The input of a step that takes none.
+NO_INPUT_SERIALIZER = drf_serializers.Serializer
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -95,15 +100,21 @@ class ApiViewSet(viewsets.GenericViewSet):
 class ServiceCreateMixin:
     """create through a service.
 
-    1. The input serializer checks the input (400 with field messages).
+    1. The input serializer checks the input strictly (cases.api.inputs): a 400 with field
+       messages, also for every field that does not exist or cannot be written, and for
+       `version`, which only an update carries.
     2. The service writes in one transaction; its own ValidationError is a 400 as well.
     3. The answer is the record as read back through the gate.
     """
 
     input_serializer_class: type | None = None
 
-    def get_input_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        serializer_class = self.input_serializer_class or self.get_serializer_class()
+    def get_input_serializer(
+        self, *args: Any, serializer_class: type | None = None, **kwargs: Any
+    ) -> Any:
+        serializer_class = (
+            serializer_class or self.input_serializer_class or self.get_serializer_class()
+        )
         kwargs.setdefault("context", self.get_serializer_context())
         return serializer_class(*args, **kwargs)
 
@@ -112,9 +123,7 @@ class ServiceCreateMixin:
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_input_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
+        data = validate_input(serializer, refuse=["version"])
         instance = self.service_create(data)
         return self._saved(instance, status.HTTP_201_CREATED)
 
@@ -138,8 +147,7 @@ class ServiceWriteMixin(ServiceCreateMixin):
     def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any):
         instance = self.get_object()
         serializer = self.get_input_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validate_input(serializer)
         version = data.pop("version", None)
         if version is None:
             raise ValidationError(
@@ -356,7 +364,7 @@ class CaseViewSet(
         responses={
             201: serializers.TransitionSerializer,
             403: OpenApiResponse(
-                serializers.TransitionRefusedSerializer,
+                serializers.TransitionForbiddenSerializer,
                 description="Your role may not take this step (rule: role), or the token is "
                 "read-only.",
             ),
@@ -373,13 +381,16 @@ class CaseViewSet(
         if request.method == "GET":
             steps = case.transitions.select_related("user").order_by("at", "id")
             return Response(serializers.TransitionSerializer(steps, many=True).data)
-        given = serializers.TransitionStepSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
+        given = validate_input(
+            self.get_input_serializer(
+                data=request.data, serializer_class=serializers.TransitionStepSerializer
+            )
+        )
         step = case_transition(
             acting_user=request.user,
             case=case,
-            action=given.validated_data["action"],
-            comment=given.validated_data["comment"],
+            action=given["action"],
+            comment=given["comment"],
         )
         return Response(serializers.TransitionSerializer(step).data, status=status.HTTP_201_CREATED)
 
@@ -738,3 +749,80 @@ class StatisticsViewSet(mixins.ListModelMixin, ApiViewSet):
             )
         detentions = self.filter_queryset(self.get_queryset())
         return Response(detention_statistics(detentions, place_level=int(raw)))
+
+
+# --- Access grants ---------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Access grants to restricted cases (administrators)",
+        parameters=[
+            OpenApiParameter("case", str, description="Only grants to this case (reference)."),
+            OpenApiParameter("user", str, description="Only grants to this user (username)."),
+            OpenApiParameter(
+                "active", str, enum=["0", "1"], description="1: only active; 0: only revoked."
+            ),
+        ],
+    ),
+    retrieve=extend_schema(summary="An access grant (administrators)"),
+    create=extend_schema(
+        summary="Let a user see a restricted case (administrators)",
+        description="Granting a user who already holds an active grant answers that grant. "
+        "Only restricted cases take grants (400 otherwise).",
+    ),
+)
+class AccessGrantViewSet(
+    ServiceCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    ApiViewSet,
+):
+    """Grants, by id, through the services access_grant and access_revoke: administrators only
+    (they see every case, so every case is theirs to grant)."""
+
+    permission_classes = [IsAuthenticated, TokenScope, IsAdministrator]
+    serializer_class = serializers.AccessGrantSerializer
+    lookup_value_regex = r"\d+"
+    sort_fields = {"granted": SortField("granted_at", "datetime")}
+    default_ordering = ("-granted",)
+    tiebreak = SortField("id", "int")
+
+    def get_queryset(self) -> QuerySet[AccessGrant]:
+        grants = AccessGrant.objects.filter(
+            case__in=visible_cases(self.request.user)
+        ).select_related("case", "user", "granted_by", "revoked_by")
+        if self.action != "list":
+            return grants
+        params = self.request.query_params
+        if "case" in params:
+            grants = grants.filter(case__reference=params["case"])
+        if "user" in params:
+            grants = grants.filter(user__username=params["user"])
+        if params.get("active") in {"0", "1"}:
+            grants = grants.filter(revoked_at__isnull=params["active"] == "1")
+        return grants
+
+    def service_create(self, data: dict[str, Any]) -> AccessGrant:
+        return access_grant(
+            acting_user=self.request.user,
+            case=data["case"],
+            user=data["user"],
+            reason=data.get("reason", ""),
+        )
+
+    @extend_schema(
+        summary="Revoke an access grant (administrators); the grant is kept, marked revoked",
+        request=None,
+        responses={200: serializers.AccessGrantSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="revoke")
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        grant = self.get_object()
+        # The step takes no input: any field sent is one that is not stored.
+        validate_input(
+            self.get_input_serializer(data=request.data, serializer_class=NO_INPUT_SERIALIZER)
+        )
+        grant = access_revoke(acting_user=request.user, grant=grant)
+        return Response(self.get_serializer(grant).data)

@@ -8,9 +8,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
+
+from casebook.accounts.roles import Role
 
 from ..dates import OPEN_START, parse_uncertain_date
-from ..models import Case, ReferenceCounter, Term
+from ..models import AccessGrant, Case, Confidentiality, ReferenceCounter, Term
 from .common import apply_changes, save_validated
 
 
@@ -56,7 +59,29 @@ def case_create(
     save_validated(case, acting_user=acting_user)
     if violation_types:
         case.violation_types.set(violation_types)
+    grant_creator_access(case=case, user=acting_user)
     return case
+
+
+def grant_creator_access(*, case: Case, user: Any) -> AccessGrant | None:
+    """Keep `user` able to see the restricted `case` they just made restricted (by creating
+    it so, or by raising its confidentiality in an edit): a writer is never locked out of
+    their own record. Called inside the writing service's transaction.
+
+    Only for restricted cases and users a grant makes a difference to (not administrators,
+    who see every case); an active grant is kept as it is. access_grant itself is for
+    administrators granting others, so this records the grant directly, versioned like any
+    other write, naming the user as the one who granted it.
+    """
+    if case.confidentiality != Confidentiality.RESTRICTED or user is None:
+        return None
+    if not user.is_authenticated or user.has_role(Role.ADMINISTRATOR):
+        return None
+    existing = AccessGrant.objects.filter(case=case, user=user, revoked_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    grant = AccessGrant(case=case, user=user, granted_by=user, reason=gettext("created the case"))
+    return save_validated(grant, acting_user=user)
 
 
 @transaction.atomic
