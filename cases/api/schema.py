@@ -92,15 +92,30 @@ class CasebookAutoSchema(AutoSchema):
                 field.allow_null = True
             if model_field is not None and model_field.blank and hasattr(field, "allow_blank"):
                 field.allow_blank = True
-        return super()._map_serializer_field(field, direction, bypass_extensions)
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # DRF reads "" as null for a nullable relation, so "" is valid input there.
+        if (
+            direction == "request"
+            and isinstance(field, serializers.RelatedField)
+            and field.allow_null
+            and isinstance(schema, dict)
+        ):
+            schema.pop("minLength", None)
+        return schema
 
     def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
-        if getattr(self.view, "action", None) == "create" and serializer is not None:
-            serializer_class = serializer if isinstance(serializer, type) else type(serializer)
-            if issubclass(serializer_class, serializers.Serializer) and (
-                "version" in serializer_class().fields
-            ):
-                serializer = without_version(serializer_class)
+        action = getattr(self.view, "action", None)
+        serializer_class = serializer if isinstance(serializer, type) else type(serializer)
+        if serializer is None or not issubclass(serializer_class, serializers.Serializer):
+            return super()._get_request_for_media_type(serializer, direction)
+        if action == "create" and "version" in serializer_class().fields:
+            serializer = without_version(serializer_class)
+        elif action in {"update", "partial_update"}:
+            # What an update accepts is what the serializer accepts for an existing record
+            # (a detention's case and person are fixed once it exists, say).
+            model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+            if model is not None:
+                serializer = serializer_class(instance=model())
         return super()._get_request_for_media_type(serializer, direction)
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
@@ -163,19 +178,29 @@ class CasebookFilterExtension(DjangoFilterExtension):
         return super()._get_schema_from_model_field(auto_schema, filter_field, model)
 
 
-def require_version_on_update(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """Postprocessing hook: the body of a PUT or PATCH requires `version` where it has one
-    (the answer is a 400 without it; PATCH bodies are otherwise all optional)."""
+def strict_request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: request bodies say what the API enforces (cases.api.inputs).
+
+    - every request component refuses properties it does not list (`additionalProperties:
+      false`): an unknown or read-only field is a 400;
+    - the body of a PUT or PATCH requires `version` where it has one, and the body itself is
+      then required (without it the answer is a 400; PATCH bodies are otherwise optional).
+    """
     components = result.get("components", {}).get("schemas", {})
+    for name, component in components.items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method not in {"put", "patch"}:
                 continue
-            for media in operation.get("requestBody", {}).get("content", {}).values():
+            body = operation.get("requestBody", {})
+            for media in body.get("content", {}).values():
                 reference = media.get("schema", {}).get("$ref", "")
                 component = components.get(reference.rsplit("/", 1)[-1])
                 if component and "version" in component.get("properties", {}):
                     required = component.setdefault("required", [])
                     if "version" not in required:
                         required.append("version")
+                    body["required"] = True
     return result

@@ -193,6 +193,15 @@ class ExportableListMixin:
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if is_export(request):
             return export_response(request, self.export_kind, self.export_queryset)
+        # A JSON page ignores the export options, but a wrong value is still a mistake to
+        # report: the client may believe it asked for a file.
+        wrong = {
+            name: [_("Use one of: %(values)s.") % {"values": ", ".join(values)}]
+            for name, values in EXPORT_OPTION_VALUES.items()
+            if name in request.query_params and request.query_params[name] not in values
+        }
+        if wrong:
+            raise ValidationError(wrong)
         return super().list(request, *args, **kwargs)
 
 
@@ -233,6 +242,11 @@ EXPORT_PARAMETERS = [
         "bom", str, enum=["0", "1"], description="CSV only: start with a UTF-8 BOM for Excel."
     ),
 ]
+
+
+EXPORT_OPTION_VALUES = {
+    parameter.name: parameter.enum for parameter in EXPORT_PARAMETERS if parameter.name != "format"
+}
 
 
 def export_responses(serializer: type) -> dict:
@@ -375,7 +389,13 @@ class CaseViewSet(
             ),
         },
     )
-    @action(detail=True, methods=["get", "post"], url_path="transitions", pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="transitions",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def transitions(self, request: Request, reference: str | None = None) -> Response:
         case = self.get_object()
         if request.method == "GET":
@@ -404,6 +424,9 @@ class CaseViewSet(
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "text/html"): OpenApiResponse(OpenApiTypes.STR),
+            (400, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR, description="Unknown format, profile or recipient."
+            ),
         },
     )
     @action(
@@ -720,7 +743,7 @@ class TermViewSet(ReferenceViewSet):
         parameters=[
             OpenApiParameter(
                 "place_level",
-                int,
+                {"type": "integer", "minimum": 0, "maximum": MAX_PLACE_LEVEL},
                 description=(
                     "Depth to group places at, from the materialized path: 0 country, 1 "
                     f"province or region (default {DEFAULT_PLACE_LEVEL}), 2 prefecture, "
@@ -800,7 +823,9 @@ class AccessGrantViewSet(
             grants = grants.filter(case__reference=params["case"])
         if "user" in params:
             grants = grants.filter(user__username=params["user"])
-        if params.get("active") in {"0", "1"}:
+        if "active" in params:
+            if params["active"] not in {"0", "1"}:
+                raise ValidationError({"active": [_("Use 1 or 0.")]})
             grants = grants.filter(revoked_at__isnull=params["active"] == "1")
         return grants
 
