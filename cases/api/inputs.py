@@ -24,15 +24,15 @@ def unexpected_fields(
 ) -> dict[str, Any]:
     """Field errors, in DRF's shape, for every key of `data` that `serializer` would not write.
 
-    Writable nested serializers are checked inside (a list gives one error object per item, as
-    DRF's own nested errors do). `refuse` names writable fields that this call may not set
+    Writable nested serializers are checked inside; a list's errors are keyed by the index of
+    the item, as DRF's own are. `refuse` names writable fields that this call may not set
     (`version` on create).
     """
     if not isinstance(data, Mapping):
         return {}  # DRF itself answers "expected an object"
     fields = serializer.fields
     refused = set(refuse)
-    errors: dict[str, Any] = {}
+    errors: dict[Any, Any] = {}
     for name, value in data.items():
         field = fields.get(name)
         if field is None:
@@ -40,8 +40,12 @@ def unexpected_fields(
         elif field.read_only or name in refused:
             errors[str(name)] = [READ_ONLY_FIELD]
         elif isinstance(field, serializers.ListSerializer) and isinstance(value, list):
-            nested = [unexpected_fields(field.child, item) for item in value]
-            if any(nested):
+            nested = {
+                index: item_errors
+                for index, item in enumerate(value)
+                if (item_errors := unexpected_fields(field.child, item))
+            }
+            if nested:
                 errors[str(name)] = nested
         elif isinstance(field, serializers.BaseSerializer):
             nested_errors = unexpected_fields(field, value)
@@ -64,4 +68,18 @@ def validate_input(
         return dict(serializer.validated_data)
     if not unexpected or not isinstance(serializer.errors, Mapping):
         raise ValidationError(serializer.errors or unexpected)
-    raise ValidationError({**serializer.errors, **unexpected})
+    raise ValidationError(merged(dict(serializer.errors), unexpected))
+
+
+def merged(errors: dict[Any, Any], more: dict[Any, Any]) -> dict[Any, Any]:
+    """Both sets of field errors; a nested record's (or list item's) errors are merged too."""
+    result = dict(errors)
+    for key, value in more.items():
+        known = result.get(key)
+        if isinstance(known, Mapping) and isinstance(value, Mapping):
+            result[key] = merged(dict(known), value)
+        elif isinstance(known, list) and isinstance(value, list):
+            result[key] = [*known, *value]
+        else:
+            result[key] = value
+    return result

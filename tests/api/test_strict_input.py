@@ -158,7 +158,18 @@ def test_an_unknown_field_inside_a_nested_name_is_named(client_for, monitor):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json() == {"names": [{"script": [response.json()["names"][0]["script"][0]]}]}
+    assert list(response.json()) == ["names"]
+    assert list(response.json()["names"]["0"]) == ["script"]
+
+
+def test_nested_errors_of_both_kinds_are_kept_together(client_for, monitor):
+    response = client_for(monitor).post(
+        "/api/v1/people/",
+        {"name": "Pema", "names": [{"name": "", "language": "bo", "script": "x"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()["names"]["0"]) == {"name", "script"}
 
 
 def test_version_is_refused_on_create_and_required_on_update(client_for, monitor):
