@@ -1,9 +1,10 @@
 """Strict input: a write naming a field it cannot set is refused, never quietly dropped.
 
 DRF ignores keys a serializer does not know and keys of read-only fields, so a client sending
-`state`, `reference` or a misspelt `narative` got a 200 and believed it was saved. Every write
-of the API validates through `validate_input` (the view mixins in cases.api.views call it), so
-the rule holds for every serializer, including ones written later, without subclassing.
+`state`, `reference` or a misspelt `narative` got a 200 and believed it was saved. Every input
+serializer the API's views build (ApiViewSet.get_serializer, the mixins' get_input_serializer)
+is made strict here, so the rule holds for every serializer, including ones written later and
+validated the stock DRF way, without subclassing.
 """
 
 from __future__ import annotations
@@ -54,21 +55,45 @@ def unexpected_fields(
     return errors
 
 
+def make_strict(
+    serializer: serializers.BaseSerializer, refuse: Iterable[str] = ()
+) -> serializers.BaseSerializer:
+    """Make this serializer instance's is_valid() refuse what it would drop, so that code
+    calling it the stock DRF way (CreateModelMixin, UpdateModelMixin, a custom action) is
+    strict too. Unknown and read-only fields are reported together with the serializer's own
+    field errors, so one answer names everything wrong with the input."""
+    if not hasattr(serializer, "initial_data"):
+        return serializer  # built to show a record, not to read one
+    refused: set[str] | None = getattr(serializer, "_strict_refused", None)
+    if refused is not None:
+        refused.update(refuse)
+        return serializer
+    refused = serializer._strict_refused = set(refuse)  # type: ignore[attr-defined]
+    lenient_is_valid = serializer.is_valid
+
+    def is_valid(*, raise_exception: bool = False) -> bool:
+        unexpected = unexpected_fields(serializer, serializer.initial_data, refused)
+        valid = lenient_is_valid(raise_exception=False)
+        if unexpected:
+            known = serializer._errors if isinstance(serializer._errors, Mapping) else {}
+            serializer._errors = merged(dict(known), unexpected)
+            serializer._validated_data = {}
+            valid = False
+        if not valid and raise_exception:
+            raise ValidationError(serializer.errors)
+        return valid
+
+    serializer.is_valid = is_valid  # type: ignore[method-assign]
+    return serializer
+
+
 def validate_input(
     serializer: serializers.BaseSerializer, refuse: Iterable[str] = ()
 ) -> dict[str, Any]:
-    """Validate `serializer` (built with data=…) strictly; return its validated data.
-
-    Unknown and read-only fields are reported together with the serializer's own field errors,
-    so one answer names everything wrong with the input.
-    """
-    unexpected = unexpected_fields(serializer, serializer.initial_data, refuse)
-    valid = serializer.is_valid()
-    if valid and not unexpected:
-        return dict(serializer.validated_data)
-    if not unexpected or not isinstance(serializer.errors, Mapping):
-        raise ValidationError(serializer.errors or unexpected)
-    raise ValidationError(merged(dict(serializer.errors), unexpected))
+    """Validate `serializer` (built with data=…) strictly; return its validated data, or raise
+    a ValidationError (400) naming every field that is wrong, unknown or not writable."""
+    make_strict(serializer, refuse).is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 def merged(errors: dict[Any, Any], more: dict[Any, Any]) -> dict[Any, Any]:

@@ -57,7 +57,7 @@ from cases.services.workflow import access_grant, access_revoke, case_transition
 
 from . import access, serializers
 from .exports import export_response, is_export
-from .inputs import validate_input
+from .inputs import make_strict, validate_input
 from .pagination import SortField
 from .permissions import EditorOrReadOnly, HasRole, IsAdministrator, TokenScope
 from .renderers import EXPORT_RENDERERS, HtmlPassthroughRenderer, PdfPassthroughRenderer
@@ -82,6 +82,10 @@ class ApiViewSet(viewsets.GenericViewSet):
         context = super().get_serializer_context()
         context["full_identity"] = access.sees_identities(self.request.user)
         return context
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # Input validated the stock DRF way is strict as well (cases.api.inputs).
+        return make_strict(super().get_serializer(*args, **kwargs))
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -116,7 +120,7 @@ class ServiceCreateMixin:
             serializer_class or self.input_serializer_class or self.get_serializer_class()
         )
         kwargs.setdefault("context", self.get_serializer_context())
-        return serializer_class(*args, **kwargs)
+        return make_strict(serializer_class(*args, **kwargs))
 
     def service_create(self, data: dict[str, Any]) -> Model:
         raise NotImplementedError

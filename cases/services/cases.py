@@ -63,7 +63,8 @@ def case_create(
     return case
 
 
-def grant_creator_access(*, case: Case, user: Any) -> AccessGrant | None:
+@transaction.atomic
+def grant_creator_access(*, case: Case, user: Any, reason: str | None = None) -> AccessGrant | None:
     """Keep `user` able to see the restricted `case` they just made restricted (by creating
     it so, or by raising its confidentiality in an edit): a writer is never locked out of
     their own record. Called inside the writing service's transaction.
@@ -71,7 +72,8 @@ def grant_creator_access(*, case: Case, user: Any) -> AccessGrant | None:
     Only for restricted cases and users a grant makes a difference to (not administrators,
     who see every case); an active grant is kept as it is. access_grant itself is for
     administrators granting others, so this records the grant directly, versioned like any
-    other write, naming the user as the one who granted it.
+    other write, naming the user as the one who granted it. `reason` defaults to "created the
+    case"; an edit that raises a case to restricted passes its own.
     """
     if case.confidentiality != Confidentiality.RESTRICTED or user is None:
         return None
@@ -80,7 +82,9 @@ def grant_creator_access(*, case: Case, user: Any) -> AccessGrant | None:
     existing = AccessGrant.objects.filter(case=case, user=user, revoked_at__isnull=True).first()
     if existing is not None:
         return existing
-    grant = AccessGrant(case=case, user=user, granted_by=user, reason=gettext("created the case"))
+    grant = AccessGrant(
+        case=case, user=user, granted_by=user, reason=reason or gettext("created the case")
+    )
     return save_validated(grant, acting_user=user)
 
 

@@ -55,6 +55,8 @@ def test_schema_describes_every_endpoint_with_its_errors(spec):
         "/api/v1/vocabularies/{key}/",
         "/api/v1/terms/",
         "/api/v1/stats/",
+        "/api/v1/access-grants/",
+        "/api/v1/access-grants/{id}/revoke/",
     ]:
         assert path in paths, path
         for method, operation in paths[path].items():
@@ -94,6 +96,50 @@ def test_schema_documents_filters_exports_and_the_token(spec):
     for field in ("contact_details", "family_details", "internal_notes", "how_obtained"):
         assert field not in text
     assert "'originator'" not in text
+
+
+def test_schema_types_what_the_api_answers(spec):
+    components = spec["components"]["schemas"]
+    # Read-only relations whose model field is nullable are nullable.
+    assert components["Place"]["properties"]["traditional_region"]["nullable"] is True
+    assert components["Organization"]["properties"]["parent"]["nullable"] is True
+    assert components["DetentionEvent"]["properties"]["organization"]["nullable"] is True
+    for name in ("case", "detention", "person"):
+        assert components["SourceCitation"]["properties"][name]["nullable"] is True
+    # An event type without a status implies "": the enum says so.
+    implies = components["Term"]["properties"]["implies_status"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in implies["oneOf"]
+    # A 403 on a step need not name a rule (a read-only token, say).
+    transition = spec["paths"]["/api/v1/cases/{reference}/transitions/"]["post"]["responses"]
+    forbidden = transition["403"]["content"]["application/json"]["schema"]["$ref"]
+    assert "rule" not in components[forbidden.rsplit("/", 1)[-1]].get("required", [])
+    # Nested errors are objects, not only lists of strings.
+    bad = spec["paths"]["/api/v1/people/"]["post"]["responses"]["400"]["content"]
+    assert {"type": "object"} in bad["application/json"]["schema"]["additionalProperties"]["anyOf"]
+    # A list's invalid cursor is a documented 404.
+    assert "404" in spec["paths"]["/api/v1/cases/"]["get"]["responses"]
+
+
+def test_schema_request_bodies_are_strict(spec):
+    components = spec["components"]["schemas"]
+    requests = {name: schema for name, schema in components.items() if name.endswith("Request")}
+    assert requests
+    for name, schema in requests.items():
+        assert schema.get("additionalProperties") is False, name
+    assert "version" not in components["CaseCreateRequest"]["properties"]
+    assert "version" in components["CaseRequest"]["required"]
+    assert "version" in components["PatchedCaseRequest"]["required"]
+    patch = spec["paths"]["/api/v1/cases/{reference}/"]["patch"]["requestBody"]
+    assert patch["required"] is True
+    # Fixed once the detention exists: not part of an update.
+    assert "case" not in components["PatchedDetentionRequest"]["properties"]
+    assert "case" in components["DetentionCreateRequest"]["properties"]
+    page_size = next(
+        parameter
+        for parameter in spec["paths"]["/api/v1/cases/"]["get"]["parameters"]
+        if parameter["name"] == "page_size"
+    )
+    assert page_size["schema"]["maximum"] == 500
 
 
 def test_schema_generates_without_warnings(tmp_path):

@@ -297,3 +297,29 @@ def test_a_page_size_outside_1_to_500_is_400(client_for, monitor, size):
 
 def test_a_page_size_of_500_is_served(client_for, monitor):
     assert client_for(monitor).get("/api/v1/cases/?page_size=500").status_code == 200
+
+
+def test_a_viewset_validating_the_stock_drf_way_is_strict_too(monitor):
+    """A write written later with DRF's own CreateModelMixin, not the service mixins."""
+    from rest_framework import mixins, serializers
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from cases.api.views import ApiViewSet
+
+    class NoteSerializer(serializers.Serializer):
+        text = serializers.CharField()
+        id = serializers.IntegerField(read_only=True)
+
+    class NoteViewSet(mixins.CreateModelMixin, ApiViewSet):
+        serializer_class = NoteSerializer
+
+        def perform_create(self, serializer):
+            raise AssertionError("an invalid input reached the write")
+
+    request = APIRequestFactory().post(
+        "/api/v1/notes/", {"text": "x", "id": 3, "colour": "red"}, format="json"
+    )
+    force_authenticate(request, user=monitor)
+    response = NoteViewSet.as_view({"post": "create"})(request)
+    assert response.status_code == 400
+    assert set(response.data) == {"id", "colour"}
