@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet
+from django.http import HttpResponseBadRequest
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -253,6 +254,13 @@ EXPORT_OPTION_VALUES = {
 }
 
 
+DOSSIER_OPTION_VALUES = {
+    "format": ["pdf", "html"],
+    "profile": list(Profile.values),
+    "recipient": ["un", "partner", "media"],
+}
+
+
 def export_responses(serializer: type) -> dict:
     files = {
         (200, FORMATS[key].media_type.split(";")[0]): OpenApiResponse(
@@ -421,9 +429,11 @@ class CaseViewSet(
     @extend_schema(
         summary="The case dossier (PDF or HTML), for a UN urgent appeal or WGAD communication",
         parameters=[
-            OpenApiParameter("format", str, enum=["pdf", "html"], description="Default pdf."),
-            OpenApiParameter("profile", str, enum=Profile.values),
-            OpenApiParameter("recipient", str, enum=["un", "partner", "media"]),
+            OpenApiParameter(
+                "format", str, enum=DOSSIER_OPTION_VALUES["format"], description="Default pdf."
+            ),
+            OpenApiParameter("profile", str, enum=DOSSIER_OPTION_VALUES["profile"]),
+            OpenApiParameter("recipient", str, enum=DOSSIER_OPTION_VALUES["recipient"]),
         ],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
@@ -448,6 +458,16 @@ class CaseViewSet(
         # Authenticating here also sets the user on the underlying Django request.
         if not request.user.is_authenticated:
             raise NotAuthenticated()
+        wrong = [
+            name
+            for name, values in DOSSIER_OPTION_VALUES.items()
+            if name in request.query_params and request.query_params[name] not in values
+        ]
+        if wrong:
+            return HttpResponseBadRequest(
+                _("Unknown %(names)s.") % {"names": ", ".join(wrong)},
+                content_type="text/plain; charset=utf-8",
+            )
         return dossier_response_for(request._request, [reference or ""], default_format="pdf")
 
 
