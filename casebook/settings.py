@@ -276,6 +276,10 @@ if not (_rate_count.isdigit() and _rate_period[:1] in {"s", "m", "h", "d"}):
         f"got {API_TOKEN_RATE!r}."
     )
 
+# The largest request body read, API included (Django's default, stated): the longest record,
+# a 100,000-character narrative, is at most 400 kB of UTF-8.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 REST_FRAMEWORK = {
     # Token first: an anonymous request is then told to authenticate (401 with
     # WWW-Authenticate: Token) rather than refused (403).
@@ -286,7 +290,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # No browsable API: its forms would list related records outside the access gate.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON bounded in depth and in size (DATA_UPLOAD_MAX_MEMORY_SIZE): a 400 or 413, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["cases.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["cases.api.throttling.ApiTokenRateThrottle"],
@@ -307,6 +312,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cases.api.schema.strict_request_bodies",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CertaintyEnum": "cases.models.base.Certainty",

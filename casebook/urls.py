@@ -16,3 +16,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="api-docs"),
     path("", include("cases.urls")),
 ]
+
+# Under /api/ a URL no route matches answers JSON like every other API error.
+handler404 = "cases.api.errors.not_found"

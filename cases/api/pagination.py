@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -151,14 +151,21 @@ class KeysetPagination(BasePagination):
     # --- the page ------------------------------------------------------------------------------
 
     def get_page_size(self, request: Any) -> int:
+        """The page size asked for; outside 1 to max_page_size it is a 400, not quietly
+        clamped, so a client never believes it has every row when it has 500."""
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            return self.page_size
-        return max(1, min(size, self.max_page_size))
+        size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return size
 
     def paginate_queryset(self, queryset: QuerySet, request: Any, view: Any = None) -> list:
         self.request = request
@@ -262,14 +269,16 @@ class KeysetPagination(BasePagination):
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Opaque position from a `next` or `previous` link.",
+                "description": "Opaque position from a `next` or `previous` link; one that is "
+                "not (or no longer) valid for this list and sort answers 404.",
                 "schema": {"type": "string"},
             },
             {
                 "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
-                "description": f"Results per page, 1 to {self.max_page_size}.",
+                "description": f"Results per page, 1 to {self.max_page_size}; anything else "
+                "answers 400.",
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]

@@ -69,3 +69,16 @@ class InterventionWriters(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return request.method in SAFE_METHODS or records_interventions(request.user)
+
+
+class IsAdministrator(BasePermission):
+    """Access grants and other settings of the organisation: administrators only."""
+
+    message = _("Only administrators may do this.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and request.user.has_role(Role.ADMINISTRATOR)
+        )

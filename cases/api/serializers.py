@@ -27,6 +27,7 @@ from casebook.accounts.roles import Role
 from cases import workflow
 from cases.exports.profiles import PLACEHOLDER
 from cases.models import (
+    AccessGrant,
     Affiliation,
     Case,
     CaseRelation,
@@ -1146,6 +1147,14 @@ class TransitionRefusedSerializer(ErrorSerializer):
     )
 
 
+class TransitionForbiddenSerializer(ErrorSerializer):
+    rule = serializers.CharField(
+        required=False,
+        help_text="role, when the role may not take this step; absent when the token is "
+        "read-only or the user may not edit at all.",
+    )
+
+
 @functools.cache
 def conflict_serializer(record: type[serializers.Serializer]) -> type[serializers.Serializer]:
     """The body of a 409 for a stale write: the message and the record as it is now."""
@@ -1198,3 +1207,44 @@ class StatisticsSerializer(serializers.Serializer):
     by_status = StatusCountSerializer(many=True)
     by_violation_type = ViolationCountSerializer(many=True)
     by_gender = GenderCountSerializer(many=True)
+
+
+# --- Access grants ---------------------------------------------------------------------------
+
+
+class AccessGrantSerializer(ServiceSerializer):
+    """Who may see a restricted case besides administrators. A revoked grant is kept (who had
+    access, until when); `active` says whether it still lets its user in."""
+
+    case = Scoped(slug_field="reference", scope=visible_cases, help_text="Case reference.")
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="Username of the user to let in.",
+    )
+    granted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    revoked_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessGrant
+        fields = [
+            "id",
+            "case",
+            "user",
+            "reason",
+            "granted_by",
+            "granted_at",
+            "revoked_by",
+            "revoked_at",
+            "active",
+        ]
+        read_only_fields = ["id", "granted_by", "granted_at", "revoked_by", "revoked_at"]
+        validators: list = []
+
+    def get_active(self, grant: AccessGrant) -> bool:
+        return grant.revoked_at is None

@@ -25,6 +25,7 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("vocabularies", views.VocabularyViewSet, basename="vocabulary")
 router.register("terms", views.TermViewSet, basename="term")
 router.register("stats", views.StatisticsViewSet, basename="stats")
+router.register("access-grants", views.AccessGrantViewSet, basename="access-grant")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpResponseBadRequest
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -24,6 +25,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -34,6 +36,7 @@ from cases.exports.formats import FORMATS
 from cases.exports.profiles import PURPOSES, Profile
 from cases.filters import CaseFilter, DetentionFilter, EventFilter, InterventionFilter, people_named
 from cases.models import (
+    AccessGrant,
     Affiliation,
     Case,
     CaseRelation,
@@ -106,16 +109,18 @@ from cases.services.sources import (
     source_create,
     source_update,
 )
-from cases.services.workflow import case_transition
+from cases.services.workflow import access_grant, access_revoke, case_transition
 
 from . import access, serializers
 from .exports import export_response, is_export
+from .inputs import make_strict, validate_input
 from .pagination import SortField
 from .permissions import (
     EditorOrReadOnly,
     GazetteerPermission,
     HasRole,
     InterventionWriters,
+    IsAdministrator,
     TokenScope,
 )
 from .renderers import EXPORT_RENDERERS, HtmlPassthroughRenderer, PdfPassthroughRenderer
@@ -124,6 +129,8 @@ from .stats import DEFAULT_PLACE_LEVEL, MAX_PLACE_LEVEL, detention_statistics
 __all__ = ["export_response"]
 
 PUBLIC_ID_PATTERN = r"[0-9a-fA-F-]{32,36}"
+# The input of a step that takes none.
+NO_INPUT_SERIALIZER = drf_serializers.Serializer
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -138,6 +145,10 @@ class ApiViewSet(viewsets.GenericViewSet):
         context = super().get_serializer_context()
         context["full_identity"] = access.sees_identities(self.request.user)
         return context
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # Input validated the stock DRF way is strict as well (cases.api.inputs).
+        return make_strict(super().get_serializer(*args, **kwargs))
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -156,26 +167,30 @@ class ApiViewSet(viewsets.GenericViewSet):
 class ServiceCreateMixin:
     """create through a service.
 
-    1. The input serializer checks the input (400 with field messages).
+    1. The input serializer checks the input strictly (cases.api.inputs): a 400 with field
+       messages, also for every field that does not exist or cannot be written, and for
+       `version`, which only an update carries.
     2. The service writes in one transaction; its own ValidationError is a 400 as well.
     3. The answer is the record as read back through the gate.
     """
 
     input_serializer_class: type | None = None
 
-    def get_input_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        serializer_class = self.input_serializer_class or self.get_serializer_class()
+    def get_input_serializer(
+        self, *args: Any, serializer_class: type | None = None, **kwargs: Any
+    ) -> Any:
+        serializer_class = (
+            serializer_class or self.input_serializer_class or self.get_serializer_class()
+        )
         kwargs.setdefault("context", self.get_serializer_context())
-        return serializer_class(*args, **kwargs)
+        return make_strict(serializer_class(*args, **kwargs))
 
     def service_create(self, data: dict[str, Any]) -> Model:
         raise NotImplementedError
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_input_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
+        data = validate_input(serializer, refuse=["version"])
         instance = self.service_create(data)
         return self._saved(instance, status.HTTP_201_CREATED)
 
@@ -199,8 +214,7 @@ class ServiceWriteMixin(ServiceCreateMixin):
     def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any):
         instance = self.get_object()
         serializer = self.get_input_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validate_input(serializer)
         version = data.pop("version", None)
         if version is None:
             raise ValidationError(
@@ -297,6 +311,15 @@ class ExportableListMixin:
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if is_export(request):
             return export_response(request, self.export_kind, self.export_queryset)
+        # A JSON page ignores the export options, but a wrong value is still a mistake to
+        # report: the client may believe it asked for a file.
+        wrong = {
+            name: [_("Use one of: %(values)s.") % {"values": ", ".join(values)}]
+            for name, values in EXPORT_OPTION_VALUES.items()
+            if name in request.query_params and request.query_params[name] not in values
+        }
+        if wrong:
+            raise ValidationError(wrong)
         return super().list(request, *args, **kwargs)
 
 
@@ -337,6 +360,18 @@ EXPORT_PARAMETERS = [
         "bom", str, enum=["0", "1"], description="CSV only: start with a UTF-8 BOM for Excel."
     ),
 ]
+
+
+EXPORT_OPTION_VALUES = {
+    parameter.name: parameter.enum for parameter in EXPORT_PARAMETERS if parameter.name != "format"
+}
+
+
+DOSSIER_OPTION_VALUES = {
+    "format": ["pdf", "html"],
+    "profile": list(Profile.values),
+    "recipient": ["un", "partner", "media"],
+}
 
 
 def export_responses(serializer: type) -> dict:
@@ -468,7 +503,7 @@ class CaseViewSet(
         responses={
             201: serializers.TransitionSerializer,
             403: OpenApiResponse(
-                serializers.TransitionRefusedSerializer,
+                serializers.TransitionForbiddenSerializer,
                 description="Your role may not take this step (rule: role), or the token is "
                 "read-only.",
             ),
@@ -480,7 +515,13 @@ class CaseViewSet(
             ),
         },
     )
-    @action(detail=True, methods=["get", "post"], url_path="transitions", pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="transitions",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def transitions(self, request: Request, reference: str | None = None) -> Response:
         from cases.workflow import TransitionRefused
 
@@ -488,15 +529,18 @@ class CaseViewSet(
         if request.method == "GET":
             steps = case.transitions.select_related("user").order_by("at", "id")
             return Response(serializers.TransitionSerializer(steps, many=True).data)
-        given = serializers.TransitionStepSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
+        given = validate_input(
+            self.get_input_serializer(
+                data=request.data, serializer_class=serializers.TransitionStepSerializer
+            )
+        )
         try:
             step = case_transition(
                 acting_user=request.user,
                 case=case,
-                action=given.validated_data["action"],
-                comment=given.validated_data["comment"],
-                version=given.validated_data.get("version"),
+                action=given["action"],
+                comment=given["comment"],
+                version=given.get("version"),
             )
         except TransitionRefused as refusal:
             if refusal.rule != "version":
@@ -538,14 +582,17 @@ class CaseViewSet(
     )
     def confidentiality(self, request: Request, reference: str | None = None) -> Response:
         case = self.get_object()
-        given = serializers.ConfidentialitySerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        case.version = given.validated_data["version"]
+        given = validate_input(
+            self.get_input_serializer(
+                data=request.data, serializer_class=serializers.ConfidentialitySerializer
+            )
+        )
+        case.version = given["version"]
         step = case_set_confidentiality(
             acting_user=request.user,
             case=case,
-            level=given.validated_data["confidentiality"],
-            reason=given.validated_data["reason"],
+            level=given["confidentiality"],
+            reason=given["reason"],
         )
         if step is None:
             raise ValidationError(
@@ -556,13 +603,18 @@ class CaseViewSet(
     @extend_schema(
         summary="The case dossier (PDF or HTML), for a UN urgent appeal or WGAD communication",
         parameters=[
-            OpenApiParameter("format", str, enum=["pdf", "html"], description="Default pdf."),
-            OpenApiParameter("profile", str, enum=Profile.values),
-            OpenApiParameter("recipient", str, enum=["un", "partner", "media"]),
+            OpenApiParameter(
+                "format", str, enum=DOSSIER_OPTION_VALUES["format"], description="Default pdf."
+            ),
+            OpenApiParameter("profile", str, enum=DOSSIER_OPTION_VALUES["profile"]),
+            OpenApiParameter("recipient", str, enum=DOSSIER_OPTION_VALUES["recipient"]),
         ],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "text/html"): OpenApiResponse(OpenApiTypes.STR),
+            (400, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR, description="Unknown format, profile or recipient."
+            ),
         },
     )
     @action(
@@ -580,6 +632,16 @@ class CaseViewSet(
         # Authenticating here also sets the user on the underlying Django request.
         if not request.user.is_authenticated:
             raise NotAuthenticated()
+        wrong = [
+            name
+            for name, values in DOSSIER_OPTION_VALUES.items()
+            if name in request.query_params and request.query_params[name] not in values
+        ]
+        if wrong:
+            return HttpResponseBadRequest(
+                _("Unknown %(names)s.") % {"names": ", ".join(wrong)},
+                content_type="text/plain; charset=utf-8",
+            )
         return dossier_response_for(request._request, [reference or ""], default_format="pdf")
 
 
@@ -1524,7 +1586,7 @@ class TermViewSet(ReferenceViewSet):
         parameters=[
             OpenApiParameter(
                 "place_level",
-                int,
+                {"type": "integer", "minimum": 0, "maximum": MAX_PLACE_LEVEL},
                 description=(
                     "Depth to group places at, from the materialized path: 0 country, 1 "
                     f"province or region (default {DEFAULT_PLACE_LEVEL}), 2 prefecture, "
@@ -1553,3 +1615,82 @@ class StatisticsViewSet(mixins.ListModelMixin, ApiViewSet):
             )
         detentions = self.filter_queryset(self.get_queryset())
         return Response(detention_statistics(detentions, place_level=int(raw)))
+
+
+# --- Access grants ---------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Access grants to restricted cases (administrators)",
+        parameters=[
+            OpenApiParameter("case", str, description="Only grants to this case (reference)."),
+            OpenApiParameter("user", str, description="Only grants to this user (username)."),
+            OpenApiParameter(
+                "active", str, enum=["0", "1"], description="1: only active; 0: only revoked."
+            ),
+        ],
+    ),
+    retrieve=extend_schema(summary="An access grant (administrators)"),
+    create=extend_schema(
+        summary="Let a user see a restricted case (administrators)",
+        description="Granting a user who already holds an active grant answers that grant. "
+        "Only restricted cases take grants (400 otherwise).",
+    ),
+)
+class AccessGrantViewSet(
+    ServiceCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    ApiViewSet,
+):
+    """Grants, by id, through the services access_grant and access_revoke: administrators only
+    (they see every case, so every case is theirs to grant)."""
+
+    permission_classes = [IsAuthenticated, TokenScope, IsAdministrator]
+    serializer_class = serializers.AccessGrantSerializer
+    lookup_value_regex = r"\d+"
+    sort_fields = {"granted": SortField("granted_at", "datetime")}
+    default_ordering = ("-granted",)
+    tiebreak = SortField("id", "int")
+
+    def get_queryset(self) -> QuerySet[AccessGrant]:
+        grants = AccessGrant.objects.filter(
+            case__in=visible_cases(self.request.user)
+        ).select_related("case", "user", "granted_by", "revoked_by")
+        if self.action != "list":
+            return grants
+        params = self.request.query_params
+        if "case" in params:
+            grants = grants.filter(case__reference=params["case"])
+        if "user" in params:
+            grants = grants.filter(user__username=params["user"])
+        if "active" in params:
+            if params["active"] not in {"0", "1"}:
+                raise ValidationError({"active": [_("Use 1 or 0.")]})
+            grants = grants.filter(revoked_at__isnull=params["active"] == "1")
+        return grants
+
+    def service_create(self, data: dict[str, Any]) -> AccessGrant:
+        return access_grant(
+            acting_user=self.request.user,
+            case=data["case"],
+            user=data["user"],
+            reason=data.get("reason", ""),
+        )
+
+    @extend_schema(
+        summary="Revoke an access grant (administrators); the grant is kept, marked revoked",
+        request=None,
+        responses={200: serializers.AccessGrantSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="revoke")
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        grant = self.get_object()
+        # The step takes no input: any field sent is one that is not stored.
+        validate_input(
+            self.get_input_serializer(data=request.data, serializer_class=NO_INPUT_SERIALIZER)
+        )
+        grant = access_revoke(acting_user=request.user, grant=grant)
+        return Response(self.get_serializer(grant).data)

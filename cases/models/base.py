@@ -1,9 +1,23 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# Per-field limits on free text (characters). A TextField's max_length alone is enforced by forms
+# and serializers but not by full_clean, so the validator makes the services refuse too; and
+# every version of a record copies its text, so an unbounded field is a way to fill the disk.
+NARRATIVE_LIMIT = 100_000
+NOTES_LIMIT = 20_000
+SUMMARY_LIMIT = 5_000
+
+
+def text_limit(limit: int) -> dict[str, Any]:
+    """Field options that hold a TextField to `limit` characters everywhere it is written."""
+    return {"max_length": limit, "validators": [MaxLengthValidator(limit)]}
 
 
 class TimeStampedModel(models.Model):

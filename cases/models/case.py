@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from ..dates import describe
 from ..fields import UncertainDateField
-from .base import TimeStampedModel
+from .base import NARRATIVE_LIMIT, NOTES_LIMIT, SUMMARY_LIMIT, TimeStampedModel, text_limit
 from .vocabulary import VocabularyKey, term_choices
 
 
@@ -36,8 +36,8 @@ class Case(TimeStampedModel):
         _("reference"), max_length=32, unique=True, editable=False, help_text=_("e.g. CB-2014-0001")
     )
     title = models.CharField(_("title"), max_length=300)
-    summary = models.TextField(_("summary"), blank=True)
-    narrative = models.TextField(_("narrative"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, **text_limit(SUMMARY_LIMIT))
+    narrative = models.TextField(_("narrative"), blank=True, **text_limit(NARRATIVE_LIMIT))
     occurred = UncertainDateField(
         _("occurred"), earliest_field="occurred_earliest", latest_field="occurred_latest"
     )
@@ -266,8 +266,8 @@ class Intervention(TimeStampedModel):
         editable=False,
         help_text=_("Set by hand: no longer follows the kind and the sent date."),
     )
-    response = models.TextField(_("response"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    response = models.TextField(_("response"), blank=True, **text_limit(NOTES_LIMIT))
+    notes = models.TextField(_("notes"), blank=True, **text_limit(NOTES_LIMIT))
 
     # Left out of the versions, like Detention.status_rests_on_undated: a column added to the
     # history table would change the hashed content of every older version (cases/history.py).

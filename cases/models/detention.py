@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from ..dates import describe
 from ..fields import UncertainDateField
-from .base import Certainty, PublicIdModel, TimeStampedModel
+from .base import NOTES_LIMIT, Certainty, PublicIdModel, TimeStampedModel, text_limit
 from .vocabulary import DetentionStatus, VocabularyKey, term_choices
 
 
@@ -97,7 +97,7 @@ class Detention(PublicIdModel):
         related_name="detentions_held",
         verbose_name=_("held in (place)"),
     )
-    alleged_reason = models.TextField(_("alleged reason"), blank=True)
+    alleged_reason = models.TextField(_("alleged reason"), blank=True, **text_limit(NOTES_LIMIT))
     charges = models.ManyToManyField(
         "cases.Term",
         blank=True,
@@ -292,7 +292,7 @@ class DetentionEvent(TimeStampedModel):
         related_name="+",
         verbose_name=_("court, prison or authority"),
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **text_limit(NOTES_LIMIT))
 
     history = HistoricalRecords()
 

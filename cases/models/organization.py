@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..fields import SearchTextField
-from .base import LanguageTag, PublicIdModel
+from .base import NOTES_LIMIT, LanguageTag, PublicIdModel, text_limit
 from .vocabulary import VocabularyKey, term_choices
 
 
@@ -39,7 +39,7 @@ class Organization(PublicIdModel):
         related_name="organizations",
         verbose_name=_("place"),
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, **text_limit(NOTES_LIMIT))
 
     history = HistoricalRecords()
 

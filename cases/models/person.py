@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from ..dates import describe
 from ..fields import SearchTextField, UncertainDateField
-from .base import LanguageTag, PublicIdModel
+from .base import NOTES_LIMIT, LanguageTag, PublicIdModel, text_limit
 from .vocabulary import VocabularyKey, term_choices
 
 
@@ -94,9 +94,15 @@ class Person(PublicIdModel):
         verbose_name=_("home place"),
     )
     # Sensitive: encrypted at rest, never in any export outside the organisation.
-    contact_details = EncryptedTextField(_("contact details"), blank=True, null=True)
-    family_details = EncryptedTextField(_("family details"), blank=True, null=True)
-    internal_notes = EncryptedTextField(_("internal notes"), blank=True, null=True)
+    contact_details = EncryptedTextField(
+        _("contact details"), blank=True, null=True, **text_limit(NOTES_LIMIT)
+    )
+    family_details = EncryptedTextField(
+        _("family details"), blank=True, null=True, **text_limit(NOTES_LIMIT)
+    )
+    internal_notes = EncryptedTextField(
+        _("internal notes"), blank=True, null=True, **text_limit(NOTES_LIMIT)
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
@@ -289,7 +295,7 @@ class Consent(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **text_limit(NOTES_LIMIT))
 
     history = HistoricalRecords()
 

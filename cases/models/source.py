@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from ..dates import describe
 from ..fields import UncertainDateField
-from .base import LanguageTag, PublicIdModel, TimeStampedModel
+from .base import NOTES_LIMIT, LanguageTag, PublicIdModel, TimeStampedModel, text_limit
 from .vocabulary import VocabularyKey, term_choices
 
 
@@ -94,12 +94,16 @@ class Source(PublicIdModel):
     )
     # Testimony: who spoke is the most dangerous fact in the database. Encrypted at rest,
     # never exported outside the organisation.
-    originator = EncryptedTextField(_("originator (testimony)"), blank=True, null=True)
+    originator = EncryptedTextField(
+        _("originator (testimony)"), blank=True, null=True, **text_limit(NOTES_LIMIT)
+    )
     originator_relation = models.CharField(
         _("originator's relation to the victim"), max_length=200, blank=True
     )
-    how_obtained = EncryptedTextField(_("how obtained"), blank=True, null=True)
-    notes = models.TextField(_("notes"), blank=True)
+    how_obtained = EncryptedTextField(
+        _("how obtained"), blank=True, null=True, **text_limit(NOTES_LIMIT)
+    )
+    notes = models.TextField(_("notes"), blank=True, **text_limit(NOTES_LIMIT))
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
@@ -162,7 +166,7 @@ class Citation(TimeStampedModel):
     claim = models.CharField(
         _("claim supported"), max_length=500, blank=True, help_text=_("e.g. date of arrest, charge")
     )
-    excerpt = models.TextField(_("excerpt"), blank=True)
+    excerpt = models.TextField(_("excerpt"), blank=True, **text_limit(NOTES_LIMIT))
     locator = models.CharField(_("page or location"), max_length=100, blank=True)
     credibility = models.PositiveSmallIntegerField(
         _("credibility"),

@@ -6,7 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import TimeStampedModel
+from .base import SUMMARY_LIMIT, TimeStampedModel, text_limit
 
 
 class Vocabulary(TimeStampedModel):
@@ -14,7 +14,7 @@ class Vocabulary(TimeStampedModel):
 
     key = models.SlugField(_("key"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(SUMMARY_LIMIT))
 
     history = HistoricalRecords()
 
@@ -57,7 +57,7 @@ class Term(TimeStampedModel):
         related_name="children",
         verbose_name=_("broader term"),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(SUMMARY_LIMIT))
     active = models.BooleanField(
         _("active"),
         default=True,

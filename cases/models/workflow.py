@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedJSONField
 from simple_history.models import HistoricalRecords
 
+from .base import SUMMARY_LIMIT, text_limit
 from .case import CaseState
 
 
@@ -43,7 +44,7 @@ class CaseTransition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(SUMMARY_LIMIT))
 
     history = HistoricalRecords()
 

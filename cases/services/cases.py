@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from casebook.accounts.roles import Role
 
@@ -71,7 +71,33 @@ def case_create(
         m2m={"violation_types": violation_types} if violation_types else None,
     )
     note_fact_editor(case, acting_user)
+    grant_creator_access(case=case, user=acting_user)
     return case
+
+
+@transaction.atomic
+def grant_creator_access(*, case: Case, user: Any, reason: str | None = None) -> AccessGrant | None:
+    """Keep `user` able to see the restricted `case` they just made restricted (by creating
+    it so, or by raising its confidentiality in an edit): a writer is never locked out of
+    their own record. Called inside the writing service's transaction.
+
+    Only for restricted cases and users a grant makes a difference to (not administrators,
+    who see every case); an active grant is kept as it is. access_grant itself is for
+    administrators granting others, so this records the grant directly, versioned like any
+    other write, naming the user as the one who granted it. `reason` defaults to "created the
+    case"; an edit that raises a case to restricted passes its own.
+    """
+    if case.confidentiality != Confidentiality.RESTRICTED or user is None:
+        return None
+    if not user.is_authenticated or user.has_role(Role.ADMINISTRATOR):
+        return None
+    existing = AccessGrant.objects.filter(case=case, user=user, revoked_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    grant = AccessGrant(
+        case=case, user=user, granted_by=user, reason=reason or gettext("created the case")
+    )
+    return save_validated(grant, acting_user=user)
 
 
 @transaction.atomic
@@ -115,23 +141,6 @@ def case_update(
     note_fact_editor(case, acting_user)
     record_if_sent_back(case, from_state, acting_user)
     return case
-
-
-def grant_creator_access(case: Case, user: Any) -> AccessGrant | None:
-    """Let `user`, who just made `case` restricted, keep seeing it (WORKFLOW.md: whoever
-    creates a restricted case is granted it). Administrators see every case and need none."""
-    if case.confidentiality != Confidentiality.RESTRICTED or user.has_role(Role.ADMINISTRATOR):
-        return None
-    existing = AccessGrant.objects.filter(case=case, user=user, revoked_at__isnull=True).first()
-    if existing is not None:
-        return existing
-    grant = AccessGrant(
-        case=case,
-        user=user,
-        granted_by=user,
-        reason=_("Made the case restricted, and so keeps seeing it."),
-    )
-    return save_validated(grant, acting_user=user)
 
 
 def reply_due_for(kind_code: str, sent_on: datetime.date | None) -> datetime.date | None:

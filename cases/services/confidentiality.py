@@ -98,8 +98,12 @@ def case_set_confidentiality(
     case.confidentiality = level
     case.updated_by = acting_user
     save_validated(case, acting_user=acting_user, fields=["confidentiality", "updated_by"])
-    if level == Confidentiality.RESTRICTED and acting_user is not None:
-        grant_creator_access(case, acting_user)
+    if level == Confidentiality.RESTRICTED:
+        grant_creator_access(
+            case=case,
+            user=acting_user,
+            reason=_("made the case restricted, and so keeps seeing it"),
+        )
     summary = _("Confidentiality: %(old)s → %(new)s.") % {
         "old": _level_label(old),
         "new": _level_label(level),

@@ -199,7 +199,9 @@ def test_unknown_violation_type_is_400(client_for, monitor):
 def test_advocate_cannot_write_but_monitor_can(client_for, advocate, monitor, method):
     case = make_case(title="Verified detention of Norbu")
     url = CASES if method == "post" else case_url(case)
-    payload = {"title": "Changed by an advocate", "version": case.version}
+    payload = {"title": "Changed by an advocate"}
+    if method != "post":  # a create carries no version
+        payload["version"] = case.version
     refused = getattr(client_for(advocate), method)(url, payload, format="json")
     assert refused.status_code == 403
     case.refresh_from_db()
@@ -411,7 +413,7 @@ def test_invalid_ordering_and_cursor(client_for, monitor):
     client = client_for(monitor)
     assert client.get(f"{CASES}?ordering=title").status_code == 400
     assert client.get(f"{CASES}?cursor=not-a-cursor").status_code == 404
-    assert client.get(f"{CASES}?page_size=100000").status_code == 200
+    assert client.get(f"{CASES}?page_size=100000").status_code == 400
 
 
 def test_detention_list_pages_through_a_shared_day(client_for, monitor):

@@ -55,6 +55,8 @@ def test_schema_describes_every_endpoint_with_its_errors(spec):
         "/api/v1/vocabularies/{key}/",
         "/api/v1/terms/",
         "/api/v1/stats/",
+        "/api/v1/access-grants/",
+        "/api/v1/access-grants/{id}/revoke/",
     ]:
         assert path in paths, path
         for method, operation in paths[path].items():
@@ -94,6 +96,50 @@ def test_schema_documents_filters_exports_and_the_token(spec):
     for field in ("contact_details", "family_details", "internal_notes", "how_obtained"):
         assert field not in text
     assert "'originator'" not in text
+
+
+def test_schema_types_what_the_api_answers(spec):
+    components = spec["components"]["schemas"]
+    # Read-only relations whose model field is nullable are nullable.
+    assert components["Place"]["properties"]["traditional_region"]["nullable"] is True
+    assert components["Organization"]["properties"]["parent"]["nullable"] is True
+    assert components["DetentionEvent"]["properties"]["organization"]["nullable"] is True
+    for name in ("case", "detention", "person"):
+        assert components["SourceCitation"]["properties"][name]["nullable"] is True
+    # An event type without a status implies "": the enum says so.
+    implies = components["Term"]["properties"]["implies_status"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in implies["oneOf"]
+    # A 403 on a step need not name a rule (a read-only token, say).
+    transition = spec["paths"]["/api/v1/cases/{reference}/transitions/"]["post"]["responses"]
+    forbidden = transition["403"]["content"]["application/json"]["schema"]["$ref"]
+    assert "rule" not in components[forbidden.rsplit("/", 1)[-1]].get("required", [])
+    # Nested errors are objects, not only lists of strings.
+    bad = spec["paths"]["/api/v1/people/"]["post"]["responses"]["400"]["content"]
+    assert {"type": "object"} in bad["application/json"]["schema"]["additionalProperties"]["anyOf"]
+    # A list's invalid cursor is a documented 404.
+    assert "404" in spec["paths"]["/api/v1/cases/"]["get"]["responses"]
+
+
+def test_schema_request_bodies_are_strict(spec):
+    components = spec["components"]["schemas"]
+    requests = {name: schema for name, schema in components.items() if name.endswith("Request")}
+    assert requests
+    for name, schema in requests.items():
+        assert schema.get("additionalProperties") is False, name
+    assert "version" not in components["CaseCreateRequest"]["properties"]
+    assert "version" in components["CaseRequest"]["required"]
+    assert "version" in components["PatchedCaseRequest"]["required"]
+    patch = spec["paths"]["/api/v1/cases/{reference}/"]["patch"]["requestBody"]
+    assert patch["required"] is True
+    # Fixed once the detention exists: not part of an update.
+    assert "case" not in components["PatchedDetentionRequest"]["properties"]
+    assert "case" in components["DetentionCreateRequest"]["properties"]
+    page_size = next(
+        parameter
+        for parameter in spec["paths"]["/api/v1/cases/"]["get"]["parameters"]
+        if parameter["name"] == "page_size"
+    )
+    assert page_size["schema"]["maximum"] == 500
 
 
 def test_schema_generates_without_warnings(tmp_path):
@@ -163,19 +209,101 @@ def path_parameters(path: str, demo_case) -> dict:
     return found
 
 
-def test_schemathesis_finds_no_server_error(monitor, demo_case):
-    """Generated requests, as an authenticated monitor, over every operation (reads and
-    writes), valid and deliberately invalid: no answer may be a 5xx. Bounded: a few examples
-    per operation and mode, derandomized."""
+TOKENS = {
+    "monitor": {"role": "monitor"},
+    "monitor-read-only": {"role": "monitor", "read_only": True},
+    "advocate": {"role": "advocate"},
+    "administrator": {"role": "administrator"},
+}
+
+
+# What a schema cannot say, so generated "valid" input breaks it: which records exist (a case
+# reference, a term code), the grammar of an uncertain date (EDTF), rules across fields (the
+# database's check constraints) and the URL schemes accepted. A 400 that names only such
+# rules is the right answer to such input; any other 400 to schema-valid input still fails.
+BEYOND_THE_SCHEMA = re.compile(
+    r"^(No such record: "
+    r"|Object with \w+=.* does not exist\.$"
+    r"|Invalid pk "
+    r"|Select a valid choice\. "
+    r"|.* is not a date we can read\. "
+    r"|Constraint “[a-z_]+” is violated\.$"
+    r"|Enter a valid URL\.$"
+    # JSON Schema counts a tab as a character; the API trims it away, and refuses NUL.
+    r"|This field may not be blank\.$"
+    r"|Null characters are not allowed\.$)",
+    re.DOTALL,
+)
+
+
+def names_only_rules_beyond_the_schema(response) -> bool:
+    """Whether a 400 names only rules the schema cannot state (BEYOND_THE_SCHEMA)."""
+    if response.status_code != 400:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    messages, pending = [], [body]
+    while pending:  # a nested record's errors are objects and lists of the same
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        else:
+            messages.append(item)
+    return bool(messages) and all(
+        isinstance(message, str) and BEYOND_THE_SCHEMA.match(message) for message in messages
+    )
+
+
+def positive_data_acceptance_of_existing_records(ctx, response, case):
+    """schemathesis' positive_data_acceptance, but a 400 naming only rules beyond the schema
+    passes."""
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+    try:
+        return positive_data_acceptance(ctx, response, case)
+    except AssertionError:
+        if names_only_rules_beyond_the_schema(response):
+            return None
+        raise
+
+
+def failure_titles(group) -> list[str]:
+    return sorted({str(getattr(failure, "title", failure)) for failure in group.exceptions})
+
+
+@pytest.mark.parametrize("token", list(TOKENS))
+def test_schemathesis_every_check_passes(request, demo_case, token):
+    """Generated requests over every operation (reads and writes), valid and deliberately
+    invalid, with each kind of token: every answer is what the schema says — documented
+    status code, content type, headers and body — no 5xx, invalid data refused, valid data
+    not refused where the schema can say what valid is. Bounded: a few examples per
+    operation and mode, derandomized."""
     import schemathesis
     from django.core.handlers.wsgi import WSGIHandler
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
+    from schemathesis.checks import CHECKS, load_all_checks
+    from schemathesis.core.failures import FailureGroup
 
-    _token, key = token_issue(user=monitor, name="schemathesis")
+    load_all_checks()
+    every_check = [
+        positive_data_acceptance_of_existing_records
+        if check.__name__ == "positive_data_acceptance"
+        else check
+        for check in CHECKS.get_all()
+    ]
+    kind = TOKENS[token]
+    user = request.getfixturevalue(kind["role"])
+    _token, key = token_issue(
+        user=user, name="schemathesis", read_only=kind.get("read_only", False)
+    )
     headers = {"Authorization": f"Token {key}"}
-    failures, calls = [], []
+    failures, calls = {}, []
     started = time.monotonic()
 
     def run_examples(operation, parameters, mode):
@@ -189,10 +317,12 @@ def test_schemathesis_finds_no_server_error(monitor, demo_case):
         )
         @given(case=operation.as_strategy(generation_mode=mode, path_parameters=parameters))
         def call(case):
-            response = case.call(headers=headers)
             calls.append(operation.path)
-            if response.status_code >= 500:
-                failures.append((case.method, case.formatted_path, case.query, case.body))
+            try:
+                case.call_and_validate(headers=headers, checks=every_check)
+            except FailureGroup as group:
+                label = f"{case.method} {operation.path} ({mode.value})"
+                failures.setdefault(label, set()).update(failure_titles(group))
 
         # Unsatisfiable: nothing left to make invalid once the path is fixed (no query, no body).
         with contextlib.suppress(Unsatisfiable):
@@ -208,6 +338,9 @@ def test_schemathesis_finds_no_server_error(monitor, demo_case):
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 run_examples(operation, parameters, mode)
 
+    elapsed = time.monotonic() - started
     assert len(calls) > 100
-    assert not failures, failures
-    assert time.monotonic() - started < 120
+    assert not failures, "\n".join(
+        f"{label}: {'; '.join(sorted(titles))}" for label, titles in sorted(failures.items())
+    )
+    assert elapsed < 120, elapsed
