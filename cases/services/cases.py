@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from casebook.accounts.roles import Role
+from casebook.accounts.system import is_system_user
 
 from ..dates import OPEN_START, parse_uncertain_date
 from ..history import lock_chain
@@ -89,7 +90,8 @@ def grant_creator_access(*, case: Case, user: Any, reason: str | None = None) ->
     """
     if case.confidentiality != Confidentiality.RESTRICTED or user is None:
         return None
-    if not user.is_authenticated or user.has_role(Role.ADMINISTRATOR):
+    if is_system_user(user) or not user.is_authenticated or user.has_role(Role.ADMINISTRATOR):
+        # Administrators see every case; the system user reads nothing through the pages.
         return None
     existing = AccessGrant.objects.filter(case=case, user=user, revoked_at__isnull=True).first()
     if existing is not None:
