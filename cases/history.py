@@ -73,13 +73,36 @@ def m2m_snapshots(history_model: type[models.Model]) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+# Columns added to a versioned model after versions of it were chained (model label → columns,
+# with the migration that added them). Versions written before hold the column's empty value and
+# were hashed without it, so a column left empty is left out of the content again; once a version
+# holds a value the column is part of its content, so setting, changing or emptying it later by
+# SQL still shows. A column added to a versioned model goes here, or is excluded from its history.
+ADDED_COLUMNS: dict[str, frozenset[str]] = {
+    # 0009_affiliation_dates
+    "cases.historicalaffiliation": frozenset(
+        {
+            "started_on",
+            "started_on_earliest",
+            "started_on_latest",
+            "ended_on",
+            "ended_on_earliest",
+            "ended_on_latest",
+        }
+    ),
+}
+EMPTY_VALUES = (None, "")
+
+
 def version_content(history_row: models.Model) -> str:
     """The canonical JSON of a version as stored, m2m snapshots included."""
     data: dict[str, Any] = {}
+    added = ADDED_COLUMNS.get(history_row._meta.label_lower, frozenset())
     for model_field in history_row._meta.concrete_fields:
-        data[model_field.attname] = _canonical(
-            model_field, getattr(history_row, model_field.attname)
-        )
+        value = getattr(history_row, model_field.attname)
+        if model_field.attname in added and value in EMPTY_VALUES:
+            continue
+        data[model_field.attname] = _canonical(model_field, value)
     for name, accessor in m2m_snapshots(type(history_row)):
         rows = getattr(history_row, accessor).all()
         data[f"m2m:{name}"] = sorted(

@@ -285,3 +285,55 @@ def test_restoring_brings_back_the_violation_types(monitor):
 
     record_restore(acting_user=monitor, instance=case, history_id=original.history_id)
     assert set(Case.objects.get(pk=case.pk).violation_types.all()) == {arbitrary}
+
+
+class TestColumnsAddedAfterVersions:
+    """Affiliation dates were added (migration 0009) to a model whose versions were already
+    chained: those versions were hashed without the new columns and must still verify, while a
+    date set or emptied by SQL is still caught."""
+
+    @pytest.fixture
+    def affiliation(self, monitor):
+        from casebook.accounts.system import system_user
+        from cases.services.organizations import organization_create
+        from cases.services.people import person_add_affiliation
+
+        person = PersonFactory(name="Tashi")
+        drilda = organization_create(acting_user=system_user(), name="Drilda monastery")
+        return person_add_affiliation(acting_user=monitor, person=person, organization=drilda)
+
+    def test_a_version_without_dates_is_hashed_as_before_the_dates_existed(self, affiliation):
+        import json
+
+        from cases.history import ADDED_COLUMNS, version_content
+
+        version = affiliation.history.latest()
+        content = json.loads(version_content(version))
+        assert not ADDED_COLUMNS["cases.historicalaffiliation"] & set(content)
+        assert content["organization_id"] == affiliation.organization_id
+
+    def test_a_date_set_by_sql_on_an_old_version_is_reported(self, affiliation):
+        version = affiliation.history.latest()
+        raw(
+            "UPDATE cases_historicalaffiliation SET started_on = %s WHERE history_id = %s",
+            ["2005", version.history_id],
+        )
+        ok, output = verify_history()
+        assert not ok
+        assert "version altered" in output
+
+    def test_a_date_emptied_by_sql_is_reported(self, monitor, affiliation):
+        from cases.services.people import affiliation_update
+
+        affiliation_update(
+            acting_user=monitor, affiliation=affiliation, changes={"started_on": "2005"}
+        )
+        version = affiliation.history.latest()
+        assert version.started_on == "2005"
+        raw(
+            "UPDATE cases_historicalaffiliation SET started_on = '' WHERE history_id = %s",
+            [version.history_id],
+        )
+        ok, output = verify_history()
+        assert not ok
+        assert "version altered" in output
