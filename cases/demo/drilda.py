@@ -96,10 +96,7 @@ def _place(acting_user: Any, name: str, kind: str, parent: Place | None, **field
     existing = Place.objects.filter(name=name, parent=parent).first()
     if existing:
         return existing
-    # Countries are added by administrators only (services.places.check_place_parent); the
-    # demo's country is seed data, recorded as written by Casebook itself.
-    author = acting_user if parent is not None else system_user()
-    return place_create(acting_user=author, name=name, kind=kind, parent=parent, **fields)
+    return place_create(acting_user=acting_user, name=name, kind=kind, parent=parent, **fields)
 
 
 def _gazetteer(acting_user: Any) -> Place:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.roles import Role
 from casebook.accounts.system import is_system_user
 
-from ..models import Place, PlaceName
+from ..models import Place, PlaceKind, PlaceName
 from .boundary import cases_at_place, ensure_writer_sees
 from .common import apply_changes, delete_recorded, save_validated, write_recorded
 
@@ -29,8 +29,8 @@ def require_permission(acting_user: Any, permission: str) -> None:
 
 
 def check_place_parent(acting_user: Any, parent: Place | None) -> None:
-    """Only administrators add or move a place to the top of the gazetteer (a country): a
-    top-level place is where every count by place starts, so a stray one splits the maps and
+    """Only administrators move a place to the top of the gazetteer: a top-level place is where
+    every count by place starts, so a place moved there by mistake splits the maps and
     statistics. Everyone else files a place under the place it lies in."""
     if parent is not None or is_system_user(acting_user):
         return
@@ -38,6 +38,20 @@ def check_place_parent(acting_user: Any, parent: Place | None) -> None:
         raise ValidationError(
             {"parent": _("Give the place this one lies in; only administrators add countries.")}
         )
+
+
+def _check_top_level(*, parent: Place | None, kind: str, name: str) -> None:
+    """Only a country stands at the top of the gazetteer, and each country once: a county or a
+    monastery entered without its parent, or a second "China", would split every count by
+    place."""
+    if parent is not None:
+        return
+    if kind != PlaceKind.COUNTRY:
+        raise ValidationError(
+            {"parent": _("Give the place this one lies in: only a country stands at the top.")}
+        )
+    if Place.objects.filter(parent__isnull=True, name__iexact=name.strip()).exists():
+        raise ValidationError({"name": _("This country is already in the gazetteer.")})
 
 
 def _path_for(place: Place) -> str:
@@ -59,7 +73,9 @@ def place_create(
     The materialized path and depth are set from the parent here; coordinates are optional.
     """
     require_permission(acting_user, "cases.add_place")
-    check_place_parent(acting_user, parent)
+    if not is_system_user(acting_user):
+        # Imports and fixtures written by the application itself may start below a country.
+        _check_top_level(parent=parent, kind=kind, name=name)
     place = Place(name=name, kind=kind, parent=parent, **fields)
     if parent is not None and parent.depth + 1 >= MAX_DEPTH:
         raise ValidationError({"parent": f"Places nest at most {MAX_DEPTH} levels deep."})

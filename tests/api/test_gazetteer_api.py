@@ -151,11 +151,22 @@ def test_bad_place_input_answers_400_naming_the_field(client_for, monitor, count
     assert Place.objects.count() == before
 
 
-def test_monitor_may_not_add_a_place_without_a_parent(client_for, monitor):
-    response = client_for(monitor).post(PLACES, {"name": "Nepal", "kind": "country"}, format="json")
+def test_monitor_may_not_add_a_place_other_than_a_country_without_a_parent(client_for, monitor):
+    response = client_for(monitor).post(PLACES, {"name": "Sog", "kind": "county"}, format="json")
     assert response.status_code == 400
     assert "parent" in response.json()
-    assert not Place.objects.filter(name="Nepal").exists()
+    assert not Place.objects.filter(name="Sog").exists()
+
+
+def test_monitor_adds_a_country_once(client_for, monitor):
+    client = client_for(monitor)
+    first = client.post(PLACES, {"name": "Nepal", "kind": "country"}, format="json")
+    assert first.status_code == 201, first.content
+    assert first.json()["depth"] == 0
+    again = client.post(PLACES, {"name": "nepal", "kind": "country"}, format="json")
+    assert again.status_code == 400
+    assert "name" in again.json()
+    assert Place.objects.filter(name__iexact="Nepal").count() == 1
 
 
 def test_monitor_may_not_move_a_place_to_the_top(client_for, monitor, county):
@@ -252,9 +263,9 @@ def test_place_name_services_check_the_permission(advocate, monitor, county):
     assert not county.names.exists()
 
 
-def test_place_create_service_refuses_a_top_level_place_for_a_monitor(monitor):
+def test_place_create_service_refuses_a_top_level_county_for_a_monitor(monitor):
     with pytest.raises(ValidationError) as refused:
-        place_create(acting_user=monitor, name="Bhutan", kind=PlaceKind.COUNTRY)
+        place_create(acting_user=monitor, name="Sog", kind=PlaceKind.COUNTY)
     assert "parent" in refused.value.message_dict
 
 
