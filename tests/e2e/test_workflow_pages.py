@@ -75,7 +75,7 @@ def test_submit_and_return_through_the_case_page(live_server, drilda_case, brows
     log_in(page, live_server, "dolma")
     page.goto(case_url)
     expect(page.locator(".workflow .state")).to_have_text("draft")
-    expect(page.get_by_role("link", name="Edit")).to_be_visible()
+    expect(page.get_by_role("link", name="Edit", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Verify")).to_have_count(0)
     assert fits_the_screen(page)
     page.screenshot(path=artifacts / "workflow-draft-1280.png", full_page=False)
