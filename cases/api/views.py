@@ -923,7 +923,10 @@ class PersonNameViewSet(PersonPartViewSet):
     )
     @action(detail=True, methods=["post"], url_path="make-primary")
     def make_primary(self, request: Request, pk: str | None = None) -> Response:
-        variant = person_name_make_primary(acting_user=request.user, name=self.get_object())
+        name = self.get_object()
+        # The step takes no input: any field sent is one that is not stored.
+        validate_input(NO_INPUT_SERIALIZER(data=request.data))
+        variant = person_name_make_primary(acting_user=request.user, name=name)
         return self.written(variant, status.HTTP_200_OK)
 
 
@@ -1348,9 +1351,8 @@ class GazetteerWriteMixin:
 
     def names_create(self, request: Request) -> Response:
         instance = self.get_object()
-        given = self._name_serializer()(data=request.data)
-        given.is_valid(raise_exception=True)
-        variant = self.service_add_name(instance, dict(given.validated_data))
+        given = validate_input(self._name_serializer()(data=request.data))
+        variant = self.service_add_name(instance, given)
         return Response(self._name_serializer()(variant).data, status=status.HTTP_201_CREATED)
 
     def names_change(self, request: Request, name_id: str) -> Response:
@@ -1359,11 +1361,10 @@ class GazetteerWriteMixin:
         if request.method == "DELETE":
             self.service_delete_name(variant)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        given = self._name_serializer()(
-            variant, data=request.data, partial=request.method == "PATCH"
+        given = validate_input(
+            self._name_serializer()(variant, data=request.data, partial=request.method == "PATCH")
         )
-        given.is_valid(raise_exception=True)
-        saved = self.service_update_name(variant, dict(given.validated_data))
+        saved = self.service_update_name(variant, given)
         return Response(self._name_serializer()(saved).data)
 
 

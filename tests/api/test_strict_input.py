@@ -86,10 +86,41 @@ def writer(db):
 
 @pytest.fixture
 def world(demo_case, writer, monitor):
+    """The demo case, with a record of every kind a write operation can name in its URL."""
+    from casebook.accounts.system import system_user
+    from cases.models import Organization, VocabularyKey
+    from cases.models.vocabulary import Term
+    from cases.services.detentions import detention_add_event
+    from cases.services.interventions import intervention_create
+    from cases.services.organizations import organization_add_name
+    from cases.services.people import consent_record, person_add_name
+    from cases.services.relations import case_relation_create
+
+    system = system_user()
     restricted = make_case(
         title="Restricted", state=CaseState.DRAFT, level=Confidentiality.RESTRICTED
     )
     AccessGrant.objects.create(case=restricted, user=monitor, granted_by=writer)
+    detention = demo_case.detentions.order_by("pk").first()
+    terms = Term.objects.filter(vocabulary__key=VocabularyKey.LEGAL_PROCESS_EVENT)
+    detention_add_event(
+        acting_user=system,
+        detention=detention,
+        event_type=terms.get(code="formal-arrest"),
+        occurred="2014-04",
+    )
+    person_add_name(acting_user=system, person=detention.person, name="Tashi", language="en")
+    for organization in Organization.objects.all():
+        organization_add_name(
+            acting_user=system, organization=organization, name="དགོན་པ", language="bo"
+        )
+    consent_record(acting_user=system, person=detention.person, recipient="un", decision="granted")
+    kinds = Term.objects.filter(vocabulary__key=VocabularyKey.INTERVENTION_KIND)
+    intervention_create(acting_user=system, case=demo_case, kind=kinds.get(code="un-urgent-appeal"))
+    other = make_case(title="The same arrests, reported again", state=CaseState.DRAFT)
+    case_relation_create(
+        acting_user=system, case=other, related=demo_case, kind="duplicate-of", note=""
+    )
     return demo_case
 
 
@@ -103,11 +134,22 @@ def real_path(client, path: str) -> tuple[str, dict]:
     record as the API shows it (for well-typed values of its read-only fields)."""
     collection = path.split("/")[3]
     listing = client.get(f"/api/v1/{collection}/").json()
-    first = listing["results"][0] if listing.get("results") else None
+    results = listing.get("results") or []
+    if "{name_id}" in path:  # a name variant's route: a record that has one
+        results = [record for record in results if record.get("names")]
+    first = results[0] if results else None
     if "{" not in path:
         return path, first or {}
     assert first is not None, f"no {collection} to write to"
-    filled = re.sub(r"\{(\w+)\}", lambda match: str(first[match.group(1)]), path)
+
+    def value(match: re.Match) -> str:
+        if match.group(1) == "name_id":  # a name variant of the record: the first listed
+            return str(first["names"][0]["id"])
+        return str(first[match.group(1)])
+
+    filled = re.sub(r"\{(\w+)\}", value, path)
+    if "/names/" in path and "{name_id}" in path:
+        return filled, first["names"][0]
     return filled, first
 
 
