@@ -324,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         "CaseStateEnum": "cases.models.case.CaseState",
         "AccessEnum": "cases.models.detention.Access",
         "NameKindEnum": "cases.models.person.NameKind",
+        "PlaceKindEnum": "cases.models.place.PlaceKind",
     },
     # Served from the sidecar package: no CDN, so the docs work offline and leak no visits.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -68,7 +68,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response = view.conflict_response(exc)
     elif isinstance(exc, TransitionRefused):
         response = Response(
-            {"detail": exc.message, "rule": exc.rule}, status=transition_status(exc.rule)
+            # `changes` lists what moved on since the version sent; empty for the other rules.
+            {"detail": exc.message, "rule": exc.rule, "changes": list(exc.changes or [])},
+            status=transition_status(exc.rule),
         )
     else:
         response = drf_exception_handler(exc, context)

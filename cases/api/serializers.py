@@ -194,8 +194,19 @@ PLACE_FIELDS = [
 ]
 
 
+class CoordinateField(serializers.DecimalField):
+    """Degrees kept to the micro-degree (about 10 cm): finer input is rounded to that, not
+    refused, since a GPS reading often carries more digits than the place needs."""
+
+    def validate_precision(self, value: Any) -> Any:
+        if self.max_value is not None and abs(value) <= self.max_value:
+            value = self.quantize(value)
+        # Out of range: refused by the digit count here or by max_value, never rounded.
+        return super().validate_precision(value)
+
+
 def _coordinate(limit: int) -> serializers.DecimalField:
-    return serializers.DecimalField(
+    return CoordinateField(
         max_digits=9,
         decimal_places=6,
         coerce_to_string=False,
@@ -244,6 +255,12 @@ class PlaceSerializer(ServiceSerializer):
                 {"latitude": [_("Give both latitude and longitude, or neither.")]}
             )
         return attrs
+
+
+class PlaceUpdateSerializer(PlaceSerializer):
+    """What a PUT or PATCH of a place takes: its names are changed at their own routes."""
+
+    names = PlaceNameSerializer(many=True, read_only=True)
 
 
 class TermSerializer(serializers.ModelSerializer):
@@ -332,6 +349,12 @@ PRIMARY_HELP = (
     "Spelled as the person's display name (`name`). Mark another variant primary with "
     "POST /api/v1/person-names/{id}/make-primary/."
 )
+
+
+class OrganizationUpdateSerializer(OrganizationSerializer):
+    """What a PUT or PATCH of an organization takes: its names have their own routes."""
+
+    names = OrganizationNameSerializer(many=True, read_only=True)
 
 
 class PersonNameSerializer(serializers.ModelSerializer):

@@ -128,6 +128,7 @@ from .stats import DEFAULT_PLACE_LEVEL, MAX_PLACE_LEVEL, detention_statistics
 
 __all__ = ["export_response"]
 
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 PUBLIC_ID_PATTERN = r"[0-9a-fA-F-]{32,36}"
 # The input of a step that takes none.
 NO_INPUT_SERIALIZER = drf_serializers.Serializer
@@ -848,10 +849,10 @@ class PersonPartViewSet(
         )
         raw = self.request.query_params.get("person", "")
         if self.action == "list" and raw:
-            try:
-                records = records.filter(person__public_id=uuid.UUID(raw))
-            except ValueError:
-                raise ValidationError({"person": [_("Not a public id.")]}) from None
+            # The canonical form only, as the schema's `format: uuid` says.
+            if not CANONICAL_UUID.fullmatch(raw):
+                raise ValidationError({"person": [_("Not a public id.")]})
+            records = records.filter(person__public_id=uuid.UUID(raw))
         return records
 
     def written(self, instance: Model, code: int) -> Response:
@@ -1368,7 +1369,9 @@ class GazetteerWriteMixin:
         return Response(self._name_serializer()(saved).data)
 
 
-def gazetteer_schema(label: str, serializer: type, name_serializer: type) -> Any:
+def gazetteer_schema(
+    label: str, serializer: type, name_serializer: type, update_serializer: type
+) -> Any:
     return extend_schema_view(
         list=extend_schema(summary=f"List {label}s"),
         retrieve=extend_schema(summary=f"One {label}, with its name variants"),
@@ -1382,6 +1385,7 @@ def gazetteer_schema(label: str, serializer: type, name_serializer: type) -> Any
         ),
         update=extend_schema(
             summary=f"Replace a {label}'s fields (permission cases.change_…)",
+            request=update_serializer,
             responses={
                 200: serializer,
                 400: OpenApiResponse(description="Invalid input, named by field."),
@@ -1391,6 +1395,7 @@ def gazetteer_schema(label: str, serializer: type, name_serializer: type) -> Any
         ),
         partial_update=extend_schema(
             summary=f"Change some of a {label}'s fields (permission cases.change_…)",
+            request=update_serializer,
             responses={
                 200: serializer,
                 400: OpenApiResponse(description="Invalid input, named by field."),
@@ -1422,7 +1427,12 @@ def gazetteer_schema(label: str, serializer: type, name_serializer: type) -> Any
     )
 
 
-@gazetteer_schema("place", serializers.PlaceSerializer, serializers.PlaceNameSerializer)
+@gazetteer_schema(
+    "place",
+    serializers.PlaceSerializer,
+    serializers.PlaceNameSerializer,
+    serializers.PlaceUpdateSerializer,
+)
 class PlaceViewSet(
     GazetteerWriteMixin,
     mixins.ListModelMixin,
@@ -1473,7 +1483,10 @@ class PlaceViewSet(
 
 
 @gazetteer_schema(
-    "organization", serializers.OrganizationSerializer, serializers.OrganizationNameSerializer
+    "organization",
+    serializers.OrganizationSerializer,
+    serializers.OrganizationNameSerializer,
+    serializers.OrganizationUpdateSerializer,
 )
 class OrganizationViewSet(
     GazetteerWriteMixin,

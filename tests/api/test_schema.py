@@ -229,6 +229,13 @@ BEYOND_THE_SCHEMA = re.compile(
     r"|.* is not a date we can read\. "
     r"|Constraint “[a-z_]+” is violated\.$"
     r"|Enter a valid URL\.$"
+    # Rules across fields and the record's state: a top-level place is a country; a verdict
+    # carries the version read; a decision must change the level.
+    r"|Give the place this one lies in: only a country stands at the top\.$"
+    r"|Give the place this one lies in; only administrators add countries\.$"
+    r"|Give both latitude and longitude, or neither\.$"
+    r"|Send the version of the case you read before deciding\.$"
+    r"|The case already has this level: nothing was changed\.$"
     # JSON Schema counts a tab as a character; the API trims it away, and refuses NUL.
     r"|This field may not be blank\.$"
     r"|Null characters are not allowed\.$)",
