@@ -19,7 +19,7 @@ from django.db import migrations, models
 from django.utils import timezone
 
 BATCH = 1000
-REASON = "derived fields recomputed by migration 0009"
+REASON = "derived fields recomputed by migration 0011"
 
 
 def _record_version(apps, row):
