@@ -59,12 +59,23 @@ from . import access
 # --- Fields ----------------------------------------------------------------------------------
 
 
+class SlugLookup(serializers.SlugRelatedField):
+    """A related record named by a code, reference or public id. A NUL character is refused in
+    words, as in any text field: PostgreSQL cannot even compare it, and would otherwise leave
+    only "Invalid value."."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError(_("Null characters are not allowed."))
+        return super().to_internal_value(data)
+
+
 def _user_of(field: serializers.Field) -> Any:
     request = field.context.get("request")
     return getattr(request, "user", None)
 
 
-class Scoped(serializers.SlugRelatedField):
+class Scoped(SlugLookup):
     """A related record named by a public identifier, looked up only among those the requesting
     user may see: naming a hidden record reads exactly like naming a missing one."""
 
@@ -96,18 +107,18 @@ class ScopedId(serializers.PrimaryKeyRelatedField):
         return self.scope(_user_of(self))
 
 
-def term_field(vocabulary: VocabularyKey, **kwargs: Any) -> serializers.SlugRelatedField:
+def term_field(vocabulary: VocabularyKey, **kwargs: Any) -> SlugLookup:
     """A term of one vocabulary, by its code (GET /api/v1/vocabularies/{key}/ lists them)."""
     kwargs.setdefault("help_text", f"Term code in the “{vocabulary.value}” vocabulary.")
-    return serializers.SlugRelatedField(
+    return SlugLookup(
         slug_field="code",
         queryset=Term.objects.filter(vocabulary__key=vocabulary.value),
         **kwargs,
     )
 
 
-def organization_field(**kwargs: Any) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+def organization_field(**kwargs: Any) -> SlugLookup:
+    return SlugLookup(
         slug_field="public_id",
         queryset=Organization.objects.all(),
         allow_null=True,
@@ -264,7 +275,7 @@ class PlaceUpdateSerializer(PlaceSerializer):
 
 
 class TermSerializer(serializers.ModelSerializer):
-    vocabulary = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    vocabulary = SlugLookup(slug_field="key", read_only=True)
     label = serializers.CharField(read_only=True)
     labels = serializers.DictField(child=serializers.CharField(), read_only=True)
 
@@ -314,7 +325,7 @@ class OrganizationSerializer(ServiceSerializer):
     changed at /api/v1/organizations/{public_id}/names/."""
 
     kind = term_field(VocabularyKey.ORGANIZATION_KIND, allow_null=True, required=False)
-    parent = serializers.SlugRelatedField(
+    parent = SlugLookup(
         slug_field="public_id",
         queryset=Organization.objects.all(),
         allow_null=True,
@@ -403,7 +414,7 @@ class PersonNameRecordSerializer(PersonNameSerializer, ServiceSerializer):
 class AffiliationSerializer(serializers.ModelSerializer):
     """A person's tie to an organization, with its own dates (EDTF, like every date here)."""
 
-    organization = serializers.SlugRelatedField(
+    organization = SlugLookup(
         slug_field="public_id",
         queryset=Organization.objects.all(),
         help_text="Public id of the organization (GET /api/v1/organizations/).",
@@ -456,9 +467,7 @@ class AffiliationRecordSerializer(AffiliationSerializer, ServiceSerializer):
 class ConsentSerializer(serializers.ModelSerializer):
     """The person's decision for one kind of recipient. No record means no consent."""
 
-    recorded_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    recorded_by = SlugLookup(slug_field="username", read_only=True, allow_null=True)
     recorded_on = serializers.DateField(
         required=False, help_text="When the decision was given; default today."
     )
@@ -495,7 +504,7 @@ class PersonSummarySerializer(serializers.ModelSerializer):
 
 
 class PersonDetentionSerializer(serializers.ModelSerializer):
-    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    case = SlugLookup(slug_field="reference", read_only=True)
 
     class Meta:
         model = Detention
@@ -631,9 +640,9 @@ class CitationSerializer(ServiceSerializer):
 class SourceCitationSerializer(serializers.ModelSerializer):
     """A citation as shown inside its source or its case (read only)."""
 
-    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    detention = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
-    person = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    case = SlugLookup(slug_field="reference", read_only=True)
+    detention = SlugLookup(slug_field="public_id", read_only=True)
+    person = SlugLookup(slug_field="public_id", read_only=True)
 
     class Meta:
         model = Citation
@@ -712,10 +721,8 @@ class DetentionEventSerializer(serializers.ModelSerializer):
     """An event as listed inside its detention (read only: events are written at
     /api/v1/events/)."""
 
-    event_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    organization = serializers.SlugRelatedField(
-        slug_field="public_id", read_only=True, allow_null=True
-    )
+    event_type = SlugLookup(slug_field="code", read_only=True)
+    organization = SlugLookup(slug_field="public_id", read_only=True, allow_null=True)
     occurred_display = serializers.CharField(read_only=True)
 
     class Meta:
@@ -926,7 +933,7 @@ class CaseSerializer(ServiceSerializer):
     place = place_field(help_text="Place id (GET /api/v1/places/).")
     place_name = serializers.SerializerMethodField()
     violation_types = term_field(VocabularyKey.VIOLATION_TYPE, many=True, required=False)
-    assigned_monitor = serializers.SlugRelatedField(
+    assigned_monitor = SlugLookup(
         slug_field="username",
         queryset=_assignable_users(),
         allow_null=True,
@@ -1020,7 +1027,7 @@ class CaseRelationSerializer(ServiceSerializer):
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user = SlugLookup(slug_field="username", read_only=True)
 
     class Meta:
         model = CaseTransition
@@ -1240,17 +1247,13 @@ class AccessGrantSerializer(ServiceSerializer):
     access, until when); `active` says whether it still lets its user in."""
 
     case = Scoped(slug_field="reference", scope=visible_cases, help_text="Case reference.")
-    user = serializers.SlugRelatedField(
+    user = SlugLookup(
         slug_field="username",
         queryset=get_user_model().objects.filter(is_active=True),
         help_text="Username of the user to let in.",
     )
-    granted_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
-    revoked_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    granted_by = SlugLookup(slug_field="username", read_only=True, allow_null=True)
+    revoked_by = SlugLookup(slug_field="username", read_only=True, allow_null=True)
     active = serializers.SerializerMethodField()
 
     class Meta:

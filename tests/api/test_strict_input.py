@@ -365,3 +365,13 @@ def test_a_viewset_validating_the_stock_drf_way_is_strict_too(monitor):
     response = NoteViewSet.as_view({"post": "create"})(request)
     assert response.status_code == 400
     assert set(response.data) == {"id", "colour"}
+
+
+def test_a_nul_character_in_a_code_is_refused_in_words(client_for, monitor):
+    """PostgreSQL cannot compare a NUL: without this the answer was a bare "Invalid value."."""
+    response = client_for(monitor).post(
+        "/api/v1/cases/", {"title": "Arrest", "violation_types": ["torture\x00"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"violation_types": ["Null characters are not allowed."]}
+    assert not Case.objects.exists()
