@@ -78,8 +78,8 @@ from cases.services.organizations import (
 from cases.services.people import (
     affiliation_delete,
     affiliation_update,
+    consent_decide,
     consent_delete,
-    consent_record,
     consent_update,
     person_add_affiliation,
     person_add_name,
@@ -972,11 +972,8 @@ class ConsentViewSet(PersonPartViewSet):
         return super().get_queryset().select_related("recorded_by")
 
     def service_create(self, data: dict[str, Any]) -> Response:
-        existed = Consent.objects.filter(
-            person=data["person"], recipient=data["recipient"]
-        ).exists()
-        consent = consent_record(acting_user=self.request.user, **data)
-        return self.written(consent, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        consent, first = consent_decide(acting_user=self.request.user, **data)
+        return self.written(consent, status.HTTP_201_CREATED if first else status.HTTP_200_OK)
 
     def service_update(self, instance: Consent, data: dict[str, Any]) -> Consent:
         return consent_update(acting_user=self.request.user, consent=instance, changes=data)

@@ -325,6 +325,17 @@ def _refuse_duplicate_consent(consent: Consent) -> None:
 
 @transaction.atomic
 def consent_record(
+    *, acting_user: Any, person: Person, recipient: str, decision: str, **details: Any
+) -> Consent:
+    """Record the person's current decision for one kind of recipient (see consent_decide)."""
+    consent, _first = consent_decide(
+        acting_user=acting_user, person=person, recipient=recipient, decision=decision, **details
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_decide(
     *,
     acting_user: Any,
     person: Person,
@@ -333,9 +344,11 @@ def consent_record(
     given_by: str = "",
     recorded_on: datetime.date | None = None,
     note: str = "",
-) -> Consent:
+) -> tuple[Consent, bool]:
     """Record the person's current decision for one kind of recipient, replacing the one
-    recorded before (the history keeps it: who recorded which decision, when).
+    recorded before (the history keeps it: who recorded which decision, when); say whether it
+    is the first decision for that recipient. That is decided under the person's row lock, so
+    of two recorded at once exactly one is the first.
 
     A withdrawal is recorded as a new decision, `refused`, not by deleting the grant: the
     record then says that consent was given and later withdrawn, and by whom. Exports to the
@@ -353,10 +366,10 @@ def consent_record(
     if consent is None:
         consent = Consent(person=person, recipient=recipient, **values)
         consent.full_clean(validate_unique=False, validate_constraints=False)
-        return save_validated(consent, acting_user=acting_user)
+        return save_validated(consent, acting_user=acting_user), True
     if apply_changes(consent, values):
         save_validated(consent, acting_user=acting_user)
-    return consent
+    return consent, False
 
 
 @transaction.atomic

@@ -481,3 +481,17 @@ def test_lists_are_filtered_by_person(client_for, monitor, tashi):
     bad = client.get(f"{NAMES}?person=not-an-id")
     assert bad.status_code == 400
     assert "person" in bad.json()
+
+
+def test_a_second_decision_for_a_recipient_replaces_the_first(client_for, monitor, tashi):
+    """201 for the first decision for a recipient, 200 when it replaces one: one record, whose
+    history keeps both decisions."""
+    client = client_for(monitor)
+    body = {"person": str(tashi.public_id), "recipient": "un", "decision": "granted"}
+    first = client.post(CONSENTS, body, format="json")
+    assert first.status_code == 201, first.json()
+    withdrawn = client.post(CONSENTS, {**body, "decision": "refused"}, format="json")
+    assert withdrawn.status_code == 200, withdrawn.json()
+    assert withdrawn.json()["id"] == first.json()["id"]
+    consent = Consent.objects.get(person=tashi, recipient="un")
+    assert [v.decision for v in consent.history.order_by("history_id")] == ["granted", "refused"]
