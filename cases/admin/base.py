@@ -5,7 +5,8 @@
   fields and skips inlines, around the services; restores go through
   `services.history.record_restore` on the case pages.
 - Foreign keys to cases, detentions and events offer only what the user may see
-  (`access.RELATED_GATES`), in forms and, through the target admins' querysets, in autocompletes.
+  (`cases.queries.RELATED_GATES`), in forms and, through the target admins' querysets, in
+  autocompletes.
 - Admins and inlines call the create and update services where they exist instead of `.save()`;
   the admin's own object is then made the saved instance (`adopt`), because the inline formsets,
   the log entry and the redirect after saving all hold on to it.
@@ -35,10 +36,10 @@ from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ..models import Case, Citation, Detention, DetentionEvent
+from ..queries import RELATED_GATES
 from ..services.common import EditConflict
 from ..services.sources import cases_supported_by
 from ..workflow import EDITABLE_STATES
-from .access import RELATED_GATES
 
 HIDDEN_IN_HISTORY = _("(encrypted: changed, value not shown here)")
 SERVICE_REFUSALS = (ValidationError, EditConflict)

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Case, CaseRelation, Citation, Detention, Intervention, ReferenceCounter
-from ..queries import visible_cases
+from ..queries import visible_case_relations, visible_cases, visible_interventions
 from ..services.cases import case_create, case_update
 from ..services.detentions import detention_create, detention_delete, detention_update
 from ..services.interventions import (
@@ -26,7 +26,6 @@ from ..services.interventions import (
     intervention_update,
 )
 from ..services.relations import case_relation_create, case_relation_delete, case_relation_update
-from .access import visible_case_relations, visible_interventions
 from .base import (
     CasebookAdmin,
     FactInline,

@@ -18,6 +18,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Citation, Detention, DetentionEvent
+from ..queries import visible_detentions
+from ..queries import visible_events as visible_detention_events
 from ..services.detentions import (
     detention_add_event,
     detention_create,
@@ -27,7 +29,6 @@ from ..services.detentions import (
     detention_update,
 )
 from ..services.sources import citation_create, citation_delete, citation_update
-from .access import visible_detention_events, visible_detentions
 from .base import (
     CasebookAdmin,
     FactAdminMixin,

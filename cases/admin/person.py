@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from ..api.access import visible_people
 from ..models import Affiliation, Consent, Person, PersonName
+from ..queries import visible_people
 from ..services.people import (
     affiliation_delete,
     affiliation_update,

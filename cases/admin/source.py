@@ -15,8 +15,8 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from ..api.access import visible_sources
 from ..models import Citation, EvidenceFile, Source
+from ..queries import visible_citations, visible_sources
 from ..services.sources import (
     citation_create,
     citation_delete,
@@ -25,7 +25,6 @@ from ..services.sources import (
     source_delete,
     source_update,
 )
-from .access import visible_citations
 from .base import (
     CasebookAdmin,
     FactAdminMixin,

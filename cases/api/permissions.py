@@ -1,4 +1,4 @@
-"""Who may call what. Which records they reach is decided by the querysets (cases.api.access)."""
+"""Who may call what. Which records they reach is decided by the querysets (cases.queries)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from casebook.accounts.models import ApiToken
 from casebook.accounts.roles import Role
-
-from .access import is_editor, records_interventions
+from cases.queries import Reader
 
 
 class TokenScope(BasePermission):
@@ -31,7 +30,7 @@ class EditorOrReadOnly(BasePermission):
     message = _("Only monitors and reviewers may change records.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        return request.method in SAFE_METHODS or is_editor(request.user)
+        return request.method in SAFE_METHODS or Reader.of(request.user).is_editor
 
 
 class HasRole(BasePermission):
@@ -68,7 +67,7 @@ class InterventionWriters(BasePermission):
     message = _("Only monitors, reviewers and advocates may record interventions.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        return request.method in SAFE_METHODS or records_interventions(request.user)
+        return request.method in SAFE_METHODS or Reader.of(request.user).records_interventions
 
 
 class IsAdministrator(BasePermission):

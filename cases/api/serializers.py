@@ -24,6 +24,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from casebook.accounts.roles import Role
+from cases import queries as access
 from cases import workflow
 from cases.exports.profiles import PLACEHOLDER
 from cases.models import (
@@ -53,8 +54,6 @@ from cases.models import (
 )
 from cases.queries import visible_cases
 from cases.relations import RELATION_KINDS_SEEN, relations_of
-
-from . import access
 
 # --- Fields ----------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The API's viewsets. Thin: querysets from the access gate, writes through the services.
 
 Every queryset starts from `visible_cases(request.user)` (cases.queries) or a function built on
-it (cases.api.access); places, organizations and vocabularies are reference data for anyone
+it (cases.queries); places, organizations and vocabularies are reference data for anyone
 holding a role. Writes call the same services as the pages, so validation, optimistic locking,
 the workflow's bookkeeping and the version history are the same whichever door was used.
 """
@@ -32,6 +32,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cases import queries as access
 from cases.exports.formats import FORMATS
 from cases.exports.profiles import PURPOSES, Profile
 from cases.filters import CaseFilter, DetentionFilter, EventFilter, InterventionFilter, people_named
@@ -55,7 +56,7 @@ from cases.models import (
     Term,
     Vocabulary,
 )
-from cases.queries import visible_cases
+from cases.queries import Reader, visible_cases
 from cases.relations import visible_case_relations
 from cases.services.cases import case_create, case_update
 from cases.services.common import EditConflict
@@ -111,7 +112,7 @@ from cases.services.sources import (
 )
 from cases.services.workflow import access_grant, access_revoke, case_transition
 
-from . import access, serializers
+from . import serializers
 from .exports import export_response, is_export
 from .inputs import make_strict, validate_input
 from .pagination import SortField
@@ -144,7 +145,7 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        context["full_identity"] = access.sees_identities(self.request.user)
+        context["full_identity"] = Reader.of(self.request.user).sees_identities
         return context
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
@@ -774,7 +775,7 @@ class PersonViewSet(
         )
         text = self.request.query_params.get("q", "").strip()
         if self.action == "list" and text:
-            named = people_named(text, withheld_too=access.sees_identities(user))
+            named = people_named(text, withheld_too=Reader.of(user).sees_identities)
             people = people.filter(pk__in=named)
         return people
 
@@ -839,7 +840,7 @@ class PersonPartViewSet(
     def people(self) -> QuerySet[Person]:
         user = self.request.user
         people = access.visible_people(user)
-        if not access.sees_identities(user):
+        if not Reader.of(user).sees_identities:
             people = people.filter(identity_withheld=False)
         return people
 

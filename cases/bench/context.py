@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import QueryDict
 
-from cases.api import access
+from cases import queries as access
 from cases.exports.profiles import PURPOSES, Profile
 from cases.filters import DetentionFilter
 from cases.models import Detention

@@ -38,12 +38,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from encrypted_fields.fields import EncryptedFieldMixin
 
-from ..api.access import is_editor, sees_identities, visible_people
 from ..dates import describe
 from ..exports.profiles import PLACEHOLDER
 from ..fields import UncertainDateField
 from ..models import Case, Detention, Person, PersonName, Place
 from ..permissions import may
+from ..queries import Reader, visible_people
 from ..services.common import EditConflict
 from ..services.history import (
     RestorePlan,
@@ -386,7 +386,7 @@ def case_history(request: HttpRequest, reference: str) -> HttpResponse:
     may_restore = may(request.user, "edit", case)
     href = reverse("cases:case-restore", args=[case.reference]) if may_restore else ""
     versions, detention_versions = case_versions(
-        case, full_identity=sees_identities(request.user), restore_href=href
+        case, full_identity=Reader.of(request.user).sees_identities, restore_href=href
     )
     context = {
         "case": case,
@@ -481,7 +481,7 @@ def _restore_page(
         "back_url": back_url,
         "version": version,
         "preview": restore_preview(
-            instance, plan, full_identity=sees_identities(request.user), masked=masked
+            instance, plan, full_identity=Reader.of(request.user).sees_identities, masked=masked
         ),
         "nothing_to_restore": not plan,
         "latest": _latest_history_id(instance),
@@ -602,7 +602,7 @@ def _person_or_404(user: Any, public_id: Any) -> Person:
 def _identity_masked(user: Any, person: Person) -> frozenset[str]:
     """Name fields shown as the placeholder: to readers who may not see identities, for a
     person whose identity is withheld now or was in any version."""
-    if sees_identities(user):
+    if Reader.of(user).sees_identities:
         return frozenset()
     if person.identity_withheld or person.history.filter(identity_withheld=True).exists():
         return frozenset({"name"})
@@ -636,11 +636,11 @@ def person_versions(
 def person_history(request: HttpRequest, public_id: Any) -> HttpResponse:
     person = _person_or_404(request.user, public_id)
     masked = _identity_masked(request.user, person)
-    may_restore = is_editor(request.user)
+    may_restore = Reader.of(request.user).is_editor
     href = reverse("cases:person-restore", args=[person.public_id]) if may_restore else ""
     versions, name_versions = person_versions(
         person,
-        full_identity=sees_identities(request.user),
+        full_identity=Reader.of(request.user).sees_identities,
         masked=masked,
         restore_href=href,
     )
@@ -658,7 +658,7 @@ def person_history(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 def person_restore(request: HttpRequest, public_id: Any) -> HttpResponse:
     person = _person_or_404(request.user, public_id)
-    if not is_editor(request.user):
+    if not Reader.of(request.user).is_editor:
         raise PermissionDenied(_("Your role does not let you change people."))
     back_url = reverse("cases:person-history", args=[person.public_id])
     record = _record_kind(request)
