@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from anyascii import anyascii
 
+from .models import Case, Detention, PersonName
 from .queries import PLACEHOLDER
 from .text import fold
 
@@ -91,3 +92,33 @@ class NameMask:
 
 
 NO_MASK = NameMask(())
+
+
+def withheld_masks(case_ids: Iterable[int]) -> dict[int, NameMask]:
+    """For each of the cases, the mask of the withheld people detained in it (two queries).
+
+    Cases without a withheld person are absent from the result: use `.get(pk, NO_MASK)`.
+    """
+    wanted = list(set(case_ids))
+    if not wanted:
+        return {}
+    detained = Detention.objects.filter(case_id__in=wanted, person__identity_withheld=True)
+    names: dict[int, set[str]] = {}
+    for case_id, display_name in detained.values_list("case_id", "person__name"):
+        names.setdefault(case_id, set()).add(display_name)
+    people_cases = detained.values_list("person_id", "case_id")
+    cases_of_person: dict[int, set[int]] = {}
+    for person_id, case_id in people_cases:
+        cases_of_person.setdefault(person_id, set()).add(case_id)
+    variants = PersonName.objects.filter(person_id__in=cases_of_person).values_list(
+        "person_id", "name"
+    )
+    for person_id, variant in variants:
+        for case_id in cases_of_person[person_id]:
+            names.setdefault(case_id, set()).add(variant)
+    return {case_id: NameMask(name_forms(found)) for case_id, found in names.items()}
+
+
+def withheld_mask(case: Case) -> NameMask:
+    """The mask of one case's withheld people."""
+    return withheld_masks([case.pk]).get(case.pk, NO_MASK)
