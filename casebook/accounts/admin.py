@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import ApiToken, User
 from .tokens import token_revoke
@@ -10,9 +12,10 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "is_active", "roles_display")
     list_filter = ("groups", "is_active", "is_staff", "is_superuser")
 
-    @admin.display(description="Roles")
+    @admin.display(description=_("Roles"))
     def roles_display(self, obj: User) -> str:
-        return ", ".join(sorted(role.label for role in obj.roles)) or "—"
+        # Role labels are lazy translations: joined, they must be strings in the active language.
+        return ", ".join(sorted(str(role.label) for role in obj.roles)) or "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -45,11 +48,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected tokens", permissions=["view"])
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["view"])
     def revoke(self, request, queryset) -> None:
-        for token in queryset.select_related("user"):
+        tokens = list(queryset.select_related("user"))
+        for token in tokens:
             token_revoke(acting_user=request.user, token=token)
-        messages.success(request, f"{queryset.count()} token(s) revoked.")
+        messages.success(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(tokens))
+            % {"count": len(tokens)},
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
