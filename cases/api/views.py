@@ -524,7 +524,9 @@ class CaseViewSet(
         pagination_class=None,
         filter_backends=[],
     )
-    def transitions(self, request: Request, reference: str | None = None) -> Response:
+    def transitions(
+        self, request: Request, reference: str | None = None, format: str | None = None
+    ) -> Response:
         from cases.workflow import TransitionRefused
 
         case = self.get_object()
@@ -582,7 +584,9 @@ class CaseViewSet(
         pagination_class=None,
         permission_classes=[IsAuthenticated, TokenScope],
     )
-    def confidentiality(self, request: Request, reference: str | None = None) -> Response:
+    def confidentiality(
+        self, request: Request, reference: str | None = None, format: str | None = None
+    ) -> Response:
         case = self.get_object()
         given = validate_input(
             self.get_input_serializer(
@@ -627,7 +631,9 @@ class CaseViewSet(
         pagination_class=None,
         filter_backends=[],
     )
-    def dossier(self, request: Request, reference: str | None = None) -> Any:
+    def dossier(
+        self, request: Request, reference: str | None = None, format: str | None = None
+    ) -> Any:
         """The same dossier as the case page's, reachable with a token (curl, scripts)."""
         from cases.views.dossier import dossier_response_for
 
