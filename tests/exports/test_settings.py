@@ -17,7 +17,7 @@ def test_export_defaults():
     if {"EXPORT_ROOT", "EXPORT_JOB_EXPIRY_HOURS"} & set(os.environ):
         pytest.skip("export settings come from the environment in this run")
 
-    assert configured.EXPORT_JOB_EXPIRY_HOURS == 72
+    assert configured.EXPORT_JOB_EXPIRY_HOURS == 24
     assert configured.EXPORT_SYNC_LIMIT > 0
     assert configured.EXPORT_ROOT == ROOT / "var" / "exports"
 
