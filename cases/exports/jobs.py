@@ -401,6 +401,10 @@ def _recorded_cases(job: ExportJob, queryset: QuerySet) -> tuple[list[int], Quer
     covers every case in the file."""
     case_field = "case_id" if job.kind == ExportKind.DETENTIONS else "pk"
     case_ids = sorted(set(queryset.order_by().values_list(case_field, flat=True)))
+    if not case_ids:
+        # No case has a null id: the file stays empty. An empty IN cannot be written as SQL,
+        # which the database-written export needs.
+        return case_ids, queryset.filter(**{f"{case_field}__isnull": True})
     return case_ids, queryset.filter(**{f"{case_field}__in": case_ids})
 
 

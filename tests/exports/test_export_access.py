@@ -22,10 +22,10 @@ from .helpers import download, files_in
 pytestmark = pytest.mark.django_db
 
 
-def run_job(capture, user, *, profile="internal", params=None) -> ExportJob:
+def run_job(capture, user, *, profile="internal", params=None, kind="detentions") -> ExportJob:
     with capture(execute=True):
         job = export_job_start(
-            acting_user=user, kind="detentions", fmt="csv", profile=profile, params=params or {}
+            acting_user=user, kind=kind, fmt="csv", profile=profile, params=params or {}
         )
     job.refresh_from_db()
     assert job.state == ExportJobState.DONE
@@ -63,6 +63,19 @@ def test_job_records_the_cases_in_its_file(granted_job, export_cases):
     job, _grant = granted_job
 
     assert sorted(job.case_ids) == sorted(case.pk for case in export_cases.values())
+
+
+def test_case_list_job_records_its_cases_and_is_refused_after_a_revoked_grant(
+    client, administrator, monitor, export_cases, export_root, django_capture_on_commit_callbacks
+):
+    grant = access_grant(acting_user=administrator, case=export_cases["hidden"], user=monitor)
+    job = run_job(django_capture_on_commit_callbacks, monitor, kind="cases")
+    assert sorted(job.case_ids) == sorted(case.pk for case in export_cases.values())
+
+    access_revoke(acting_user=administrator, grant=grant)
+    client.force_login(monitor)
+
+    assert_withdrawn(client, job, export_root)
 
 
 def test_revoked_grant_refuses_the_download_withdraws_the_job_and_deletes_the_file(
@@ -181,8 +194,13 @@ def test_job_written_before_cases_were_recorded_is_withdrawn(
     assert_withdrawn(client, job, export_root)
 
 
-def test_empty_export_downloads(client, monitor, export_cases, django_capture_on_commit_callbacks):
-    job = run_job(django_capture_on_commit_callbacks, monitor, params={"occurred": "1990"})
+@pytest.mark.parametrize("kind", ["detentions", "cases"])
+def test_empty_export_downloads(
+    client, monitor, export_cases, django_capture_on_commit_callbacks, kind
+):
+    job = run_job(
+        django_capture_on_commit_callbacks, monitor, params={"occurred": "1990"}, kind=kind
+    )
     client.force_login(monitor)
 
     response, body = download(client, job)
@@ -217,3 +235,28 @@ def test_someone_elses_job_is_not_found_and_not_withdrawn(
     assert download(client, job)[0].status_code == 404
     job.refresh_from_db()
     assert job.state == ExportJobState.DONE
+
+
+def test_case_that_becomes_visible_while_the_file_is_written_stays_out_of_it(
+    client, administrator, monitor, export_cases, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The file holds only the cases its job recorded, so the recheck covers all of it."""
+    from cases.exports import jobs
+
+    monkeypatch.setattr(jobs.sql_exports, "available", lambda using="default": False)
+    real_rows = jobs.detention_rows
+
+    def rows_granted_meanwhile(queryset, **kwargs):
+        access_grant(acting_user=administrator, case=export_cases["hidden"], user=monitor)
+        yield from real_rows(queryset, **kwargs)
+
+    monkeypatch.setattr(jobs, "detention_rows", rows_granted_meanwhile)
+    job = run_job(django_capture_on_commit_callbacks, monitor)
+    client.force_login(monitor)
+
+    response, body = download(client, job)
+
+    assert export_cases["hidden"].pk not in job.case_ids
+    assert response.status_code == 200
+    assert b"Sonam Restricted" not in body
+    assert b"Tashi Early" in body
