@@ -2,8 +2,9 @@
 
 Every value comes from an environment variable, optionally from a `.env` file in the project
 root. Defaults are the embedded set-up (SQLite under var/, tasks run in-process); production
-must set SECRET_KEY, ALLOWED_HOSTS and FIELD_ENCRYPTION_KEYS, and start-up stops with a message
-naming the variable when one is missing or malformed. docs/configuration.md lists them all.
+must set SECRET_KEY, ALLOWED_HOSTS, FIELD_ENCRYPTION_KEYS and EXPORT_ENCRYPTION_KEYS, and
+start-up stops with a message naming the variable when one is missing or malformed.
+docs/configuration.md lists them all.
 """
 
 from __future__ import annotations
@@ -415,8 +416,9 @@ CASEBOOK_CORROBORATION = {
 # --- Export jobs ---------------------------------------------------------------------------------
 # Requests for more rows than this are run as background jobs (/exports/) instead of streamed.
 EXPORT_SYNC_LIMIT = env_int("EXPORT_SYNC_LIMIT", 5000)
-# A finished export's file is deleted this many hours after it was written.
-EXPORT_JOB_EXPIRY_HOURS = env_int("EXPORT_JOB_EXPIRY_HOURS", 72)
+# A finished export's file is deleted this many hours after it was written: long enough to
+# fetch it, short enough that copies of case data do not wait on the server.
+EXPORT_JOB_EXPIRY_HOURS = env_int("EXPORT_JOB_EXPIRY_HOURS", 24)
 # Export files hold case data: outside the web root, never under STATIC_ROOT or a static
 # directory, only ever handed out by the download view that checks who is asking.
 EXPORT_ROOT = Path(str(env.path("EXPORT_ROOT", default=VAR_DIR / "exports")))
@@ -430,6 +432,29 @@ for _served in [Path(str(STATIC_ROOT)), *(Path(str(d)) for d in STATICFILES_DIRS
             f"EXPORT_ROOT ({EXPORT_ROOT}) lies inside a served static directory ({_served}): "
             "set EXPORT_ROOT to a directory the web server does not serve, e.g. var/exports."
         )
+# Export files are encrypted at rest (cases.exports.storage) with these keys, each the base64 of
+# 32 random bytes: the first encrypts, all decrypt, so a rotation prepends a new key and drops
+# the old one once its files expired (EXPORT_JOB_EXPIRY_HOURS later).
+from cases.exports.storage import decode_key as _decode_export_key  # noqa: E402
+from cases.exports.storage import default_key as _default_export_key  # noqa: E402
+
+EXPORT_ENCRYPTION_KEYS = env_list("EXPORT_ENCRYPTION_KEYS", [])
+if not EXPORT_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "EXPORT_ENCRYPTION_KEYS is not set. Set it to one or more comma-separated keys, "
+            "each the output of: python -c 'import base64, os; "
+            "print(base64.urlsafe_b64encode(os.urandom(32)).decode())'."
+        )
+    EXPORT_ENCRYPTION_KEYS = [_default_export_key(SECRET_KEY)]
+for _position, _raw_key in enumerate(EXPORT_ENCRYPTION_KEYS, start=1):
+    try:
+        _decode_export_key(_raw_key)
+    except ValueError as _problem:
+        raise ImproperlyConfigured(
+            f"EXPORT_ENCRYPTION_KEYS: key {_position} is {_problem}; each key must be the "
+            "base64 of 32 random bytes."
+        ) from None
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "export-jobs-expire": {"task": "cases.tasks.export_jobs_expire_task", "schedule": 60 * 60},

@@ -1,5 +1,6 @@
 """Configuration from the environment: production refuses to start half-configured."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -17,6 +18,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "casebook.example.org",
     "FIELD_ENCRYPTION_KEYS": secrets.token_urlsafe(32),
+    "EXPORT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     "DATABASE_URL": "sqlite:///var/deploy-check.sqlite3",
 }
 

@@ -8,15 +8,19 @@
    no longer see), streams them through `formats.stream` into a private `.part` file in
    EXPORT_ROOT while hashing, writes the manifest, and only then — under a row lock, and only if
    this run is still the job's latest attempt — moves the file into place (`os.replace`, atomic)
-   and marks the job done.
+   and marks the job done. The ids of the cases in the file are recorded first and the rows
+   narrowed to them, so the file never holds a case its job does not name. The file is
+   encrypted as it is written (cases.exports.storage), bound to the job's public id.
 3. An exception marks the job failed and deletes the partial file. A killed worker leaves only a
    `.part` file, which no view serves; the redelivered task (acks_late) starts a new attempt and
    removes it, and expiry sweeps anything left.
 4. `export_jobs_expire` (hourly, Celery beat) marks jobs past `expires_at` expired and deletes
    their files.
 
-The download view serves a file only for a done job whose file is present and whose SHA-256
-still matches the manifest (`export_job_open`).
+The download view serves a file only for a done job whose requester may still see every case in
+it for the job's profile (`export_job_recheck`; otherwise the job is withdrawn and its file
+deleted), and whose file is present, decrypts, and still matches the manifest's SHA-256
+(`export_job_open`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import traceback
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -53,11 +57,12 @@ from ..models import (
     ExportJobState,
     ExportKind,
 )
-from ..queries import visible_case_condition, visible_cases
+from ..queries import Reader, visible_case_condition, visible_cases
 from . import sql as sql_exports
 from .formats import FORMATS, stream
 from .profiles import PURPOSES, Profile, recipient_for, require_profile
 from .rows import CASE_COLUMNS, DETENTION_COLUMNS, case_rows, detention_rows
+from .storage import EncryptingWriter, ExportFileError, decrypted_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -315,6 +320,7 @@ def _write(job: ExportJob, attempt: int, partial: Path) -> str:
     profile = require_profile(user, job.profile)
     recipient = recipient_for(profile, job.recipient or None)
     queryset = export_queryset(user=user, kind=job.kind, profile=profile, filters=job.filters)
+    case_ids, queryset = _recorded_cases(job, queryset)
     ExportJob.objects.filter(pk=job.pk, attempt=attempt).update(total=queryset.count())
 
     progress = _Progress(job, attempt)
@@ -338,13 +344,15 @@ def _write(job: ExportJob, attempt: int, partial: Path) -> str:
     export_root()
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as out:
+        writer = EncryptingWriter(out, job_id=str(job.public_id))
         for block in blocks:
-            out.write(block)
+            writer.write(block)
             digest.update(block)
             size += len(block)
+        writer.close()
         out.flush()
         os.fsync(out.fileno())
-    if partial.stat().st_size != size:
+    if partial.stat().st_size != writer.written:
         raise OSError(f"export job {job.public_id}: file size differs from bytes written")
 
     finished = timezone.now()
@@ -378,10 +386,26 @@ def _write(job: ExportJob, attempt: int, partial: Path) -> str:
             finished_at=finished,
             expires_at=finished + datetime.timedelta(hours=settings.EXPORT_JOB_EXPIRY_HOURS),
             manifest=manifest,
+            case_ids=case_ids,
             error="",
         )
     logger.info("export job %s done: %d rows, %d bytes", job.public_id, progress.rows, size)
     return ExportJobState.DONE
+
+
+def _recorded_cases(job: ExportJob, queryset: QuerySet) -> tuple[list[int], QuerySet]:
+    """The ids of the cases the export holds, and its rows narrowed to exactly those cases.
+
+    Read once, before the file is written: a case that becomes visible while the file is being
+    written stays out of it rather than slip in unrecorded, so the recheck at download time
+    covers every case in the file."""
+    case_field = "case_id" if job.kind == ExportKind.DETENTIONS else "pk"
+    case_ids = sorted(set(queryset.order_by().values_list(case_field, flat=True)))
+    if not case_ids:
+        # No case has a null id: the file stays empty. An empty IN cannot be written as SQL,
+        # which the database-written export needs.
+        return case_ids, queryset.filter(**{f"{case_field}__isnull": True})
+    return case_ids, queryset.filter(**{f"{case_field}__in": case_ids})
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:
@@ -461,26 +485,77 @@ def export_job_expired(job: ExportJob, now: datetime.datetime | None = None) -> 
     return job.state == ExportJobState.EXPIRED or job.expires_at <= (now or timezone.now())
 
 
-def export_job_open(job: ExportJob) -> IO[bytes] | None:
-    """The done job's file, open at its start, if it is there and its SHA-256 still matches the
-    manifest; otherwise None. Opened before checking, so a sweep that deletes it meanwhile
-    cannot swap what is checked for what is sent."""
+def export_job_recheck(job: ExportJob, user: Any) -> bool:
+    """Whether `user` may still see, for the job's profile, every case in the job's file (one
+    query). When not — a grant revoked, a case made restricted or sent back from verified, a
+    role taken away — the job is withdrawn and its file deleted, and this returns False.
+
+    A done job that recorded no cases although it has rows (written before cases were
+    recorded) is withdrawn too: what it holds cannot be checked."""
+    if job.state == ExportJobState.WITHDRAWN:
+        return False
+    if job.state != ExportJobState.DONE:
+        return True
+    case_ids = set(job.case_ids or [])
+    if not case_ids and not (job.manifest or {}).get("row_count"):
+        return True
+    if case_ids:
+        reader = Reader.of(user, PURPOSES[Profile(job.profile)])
+        if visible_cases(reader).filter(pk__in=case_ids).count() == len(case_ids):
+            return True
+    export_job_withdraw(job)
+    return False
+
+
+def export_job_withdraw(job: ExportJob) -> None:
+    """Withdraw a done job whose file may no longer be handed out, and delete the file."""
+    withdrawn = ExportJob.objects.filter(pk=job.pk, state=ExportJobState.DONE).update(
+        state=ExportJobState.WITHDRAWN
+    )
+    job.state = ExportJobState.WITHDRAWN
+    _delete_files(job)
+    if withdrawn:
+        logger.warning(
+            "export job %s withdrawn: a case in it is no longer visible to user %s",
+            job.public_id,
+            job.requested_by_id,
+        )
+
+
+def export_job_open(job: ExportJob) -> Iterator[bytes] | None:
+    """The done job's file, decrypted a chunk at a time, if it is there, decrypts, and its
+    SHA-256 still matches the manifest; otherwise None.
+
+    The whole file is decrypted and hashed once before anything is sent, so an altered file is
+    refused with an error page instead of breaking off mid-download. It is opened before
+    checking, so a sweep that deletes it meanwhile cannot swap what is checked for what is
+    sent."""
     if job.state != ExportJobState.DONE or not job.sha256:
         return None
     try:
-        handle = open(export_file_path(job), "rb")  # noqa: SIM115 (handed to the response)
+        handle = open(export_file_path(job), "rb")  # noqa: SIM115 (closed by the iterator)
     except FileNotFoundError:
         logger.warning("export job %s is done but its file is missing", job.public_id)
         return None
     digest = hashlib.sha256()
-    while block := handle.read(1024 * 1024):
-        digest.update(block)
+    try:
+        for chunk in decrypted_chunks(handle, job_id=str(job.public_id)):
+            digest.update(chunk)
+    except ExportFileError as error:
+        handle.close()
+        logger.error("export job %s: %s; not served", job.public_id, error)
+        return None
     if digest.hexdigest() != job.sha256:
         handle.close()
         logger.error("export job %s: file does not match its manifest; not served", job.public_id)
         return None
     handle.seek(0)
-    return handle
+    return _streamed(handle, str(job.public_id))
+
+
+def _streamed(handle: Any, job_id: str) -> Iterator[bytes]:
+    with handle:
+        yield from decrypted_chunks(handle, job_id=job_id)
 
 
 # --- Expire --------------------------------------------------------------------------------------
@@ -494,11 +569,13 @@ def export_jobs_expire(*, now: datetime.datetime | None = None) -> int:
     since, or by a killed worker) are removed too."""
     now = now or timezone.now()
     expired = 0
-    due = ExportJob.objects.filter(expires_at__lte=now).exclude(state=ExportJobState.EXPIRED)
+    # A withdrawn job keeps its state (its file went when it was withdrawn): the page says why.
+    settled = (ExportJobState.EXPIRED, ExportJobState.WITHDRAWN)
+    due = ExportJob.objects.filter(expires_at__lte=now).exclude(state__in=settled)
     for job in due.only("pk", "public_id", "format").iterator():
         expired += (
             ExportJob.objects.filter(pk=job.pk)
-            .exclude(state=ExportJobState.EXPIRED)
+            .exclude(state__in=settled)
             .update(state=ExportJobState.EXPIRED)
         )
         _delete_files(job)
@@ -524,8 +601,10 @@ __all__ = [
     "export_job_expired",
     "export_job_for",
     "export_job_open",
+    "export_job_recheck",
     "export_job_run",
     "export_job_start",
+    "export_job_withdraw",
     "export_jobs_expire",
     "export_jobs_for",
     "export_queryset",

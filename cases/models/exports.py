@@ -29,6 +29,8 @@ class ExportJobState(models.TextChoices):
     DONE = "done", _("done")
     FAILED = "failed", _("failed")
     EXPIRED = "expired", _("expired")
+    # A case in the file is no longer visible to its requester: the file was deleted unsent.
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 ACTIVE_EXPORT_STATES = (ExportJobState.QUEUED, ExportJobState.RUNNING)
@@ -55,7 +57,7 @@ class ExportJob(models.Model):
     base_url = models.CharField(_("base URL"), max_length=200, blank=True)
 
     state = models.CharField(
-        _("state"), max_length=8, choices=ExportJobState.choices, default=ExportJobState.QUEUED
+        _("state"), max_length=10, choices=ExportJobState.choices, default=ExportJobState.QUEUED
     )
     progress = models.PositiveBigIntegerField(_("rows written"), default=0)
     total = models.PositiveBigIntegerField(_("rows expected"), null=True, blank=True)
@@ -70,6 +72,9 @@ class ExportJob(models.Model):
     # Shown to the user: generic, never case content.
     error = models.CharField(_("error"), max_length=300, blank=True)
     manifest = models.JSONField(_("manifest"), null=True, blank=True)
+    # The cases whose data is in the file, recorded as it is written: a download first checks
+    # that its requester may still see every one of them for the job's profile.
+    case_ids = models.JSONField(_("cases in the file"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,6 +3,10 @@
 Every page shows only the signed-in user's own jobs — administrators included: an export holds
 what its requester could see, so nobody else opens it. Someone else's job id is a 404, the same
 answer as a job that does not exist.
+
+A file leaves only while its requester may still see every case in it for the job's profile:
+the job page and the download recheck (`export_job_recheck`), and a job that fails the check is
+withdrawn — its file deleted, its page saying why, its download a 403.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +33,7 @@ from ..exports.jobs import (
     export_job_expired,
     export_job_for,
     export_job_open,
+    export_job_recheck,
     export_job_start,
     export_jobs_for,
 )
@@ -173,6 +178,9 @@ def export_job_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_job_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     job = _job_or_404(request.user, public_id)
+    # Withdrawn as soon as its requester opens it, so the page never offers a file that the
+    # download would refuse.
+    export_job_recheck(job, request.user)
     expired = export_job_expired(job)
     context = {
         "job": job,
@@ -191,20 +199,19 @@ def export_job_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @login_required
 def export_job_download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     job = _job_or_404(request.user, public_id)
-    if export_job_expired(job):
+    if job.state != ExportJobState.WITHDRAWN and export_job_expired(job):
         return render(request, "exports/job_gone.html", {"job": job}, status=410)
     # A user whose role changed since the job ran may no longer take a file of this profile.
     require_profile(request.user, job.profile)
-    handle = export_job_open(job)
-    if handle is None:
+    if not export_job_recheck(job, request.user):
+        return render(request, "exports/job_withdrawn.html", {"job": job}, status=403)
+    chunks = export_job_open(job)
+    if chunks is None:
         raise Http404(_("This export has no file to download."))
     logger.info("export job %s downloaded by user %s", job.public_id, request.user.pk)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=job.download_name,
-        content_type=FORMATS[job.format].media_type,
-    )
+    response = StreamingHttpResponse(chunks, content_type=FORMATS[job.format].media_type)
+    response["Content-Disposition"] = f'attachment; filename="{job.download_name}"'
+    response["Content-Length"] = str(job.manifest["files"][0]["size"])
     return _file_headers(response)
 
 

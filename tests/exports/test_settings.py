@@ -17,7 +17,7 @@ def test_export_defaults():
     if {"EXPORT_ROOT", "EXPORT_JOB_EXPIRY_HOURS"} & set(os.environ):
         pytest.skip("export settings come from the environment in this run")
 
-    assert configured.EXPORT_JOB_EXPIRY_HOURS == 72
+    assert configured.EXPORT_JOB_EXPIRY_HOURS == 24
     assert configured.EXPORT_SYNC_LIMIT > 0
     assert configured.EXPORT_ROOT == ROOT / "var" / "exports"
 
@@ -36,3 +36,35 @@ def test_bad_export_number_stops_start_up_naming_it(variable):
 
     assert result.returncode != 0
     assert variable in result.stderr
+
+
+def test_production_without_export_encryption_keys_stops_start_up_naming_them():
+    env = {key: value for key, value in PRODUCTION.items() if key != "EXPORT_ENCRYPTION_KEYS"}
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0
+    assert "EXPORT_ENCRYPTION_KEYS" in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "keys", ["not-a-key", "c2hvcnQ=", f"{PRODUCTION['EXPORT_ENCRYPTION_KEYS']},x"]
+)
+def test_malformed_export_encryption_key_stops_start_up_naming_it(keys):
+    result = manage("check", **{**PRODUCTION, "EXPORT_ENCRYPTION_KEYS": keys})
+
+    assert result.returncode != 0
+    assert "EXPORT_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_debug_without_export_encryption_keys_uses_a_derived_key():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(len(settings.EXPORT_ENCRYPTION_KEYS))",
+        DEBUG="1",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "1"
