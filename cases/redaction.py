@@ -3,16 +3,26 @@
 A person whose identity is withheld is shown as the placeholder wherever a reader may not see
 them; but a monitor's title, summary, narrative, event note or citation excerpt may name them
 too ("Tashi, a monk of Drilda, was taken…"). A `NameMask` holds every form of the withheld
-names of a case — each variant as recorded, its folded form and its ASCII transliteration —
-and replaces each occurrence, matched case-insensitively, at the boundaries its script has:
+names of a case — each variant as recorded, its folded form, its ASCII transliteration and,
+for Chinese characters, their pinyin syllables grouped every way a text may write them — and
+replaces each occurrence, matched case-insensitively, at the boundaries its script has:
 
 - Latin spellings only as whole words, so "Tashi" is masked but "Tashiding" is not;
 - Tibetan script only as whole syllables (tsheg, shad, a space or another script around it);
 - Chinese characters wherever they occur, since Chinese writes no word boundaries.
+
+Text and forms are compared without Latin diacritics and in compatibility form, so "Tāshí"
+in a narrative is found by a name recorded as "Tashi" and the other way round; the
+replacement is made in the text as written, which is otherwise left exactly as it was.
+
+The pinyin comes from anyascii, one reading per character and no tone marks: pypinyin (named
+in the conventions) is not in the lock, so a character read another way in a name is found
+only through a pinyin variant recorded on the person.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -25,10 +35,19 @@ from .text import fold
 
 # A Latin form shorter than this is too likely to be an ordinary word or initial.
 MIN_LATIN_LENGTH = 3
+# Pinyin groupings grow as 2^(syllables - 1); a longer name keeps the two common spellings.
+MAX_GROUPED_SYLLABLES = 6
 
 _LATIN_LETTER = r"A-Za-z0-9\u00C0-\u024F\u1E00-\u1EFF"
 _TIBETAN_LETTER = r"\u0F40-\u0FBC"
 _TIBETAN_PUNCTUATION = "\u0f0b\u0f0c\u0f0d\u0f0e\u0f14 "
+# Between the words of a Latin name a text may put any run of spaces, a line break or a hyphen.
+_LATIN_SEPARATOR = re.compile(r"[\s\-\u2010\u2011]+")
+_NAME_DOTS = re.compile(r"[\s\u00b7\u30fb\u2027\-]+")
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
 def _script(char: str) -> str:
@@ -39,20 +58,82 @@ def _script(char: str) -> str:
     return "other"
 
 
+def _skeleton_of(char: str) -> str:
+    """What one character is compared as: compatibility-decomposed, Latin diacritics dropped
+    (a lone combining accent becomes nothing), case kept for the pattern to ignore."""
+    return "".join(
+        part for part in unicodedata.normalize("NFKD", char) if not 0x0300 <= ord(part) <= 0x036F
+    )
+
+
+def _skeleton(text: str) -> tuple[str, list[int] | None]:
+    """The text as compared, and for each of its characters the index of the character of
+    `text` it comes from (None when they are the same text, as plain ASCII is)."""
+    if text.isascii():
+        return text, None
+    parts: list[str] = []
+    origins: list[int] = []
+    for index, char in enumerate(text):
+        compared = _skeleton_of(char)
+        parts.append(compared)
+        origins.extend([index] * len(compared))
+    return "".join(parts), origins
+
+
 def _bounded(form: str) -> str:
     """The form as a pattern, with the boundaries of the script it starts and ends in."""
-    escaped = re.escape(form)
+    words = [word for word in _LATIN_SEPARATOR.split(form) if word]
+    if len(words) > 1 and all(_script(word[0]) == "latin" for word in words):
+        escaped = _LATIN_SEPARATOR.pattern.join(re.escape(word) for word in words)
+    else:
+        escaped = re.escape(form)
     before = {"latin": f"(?<![{_LATIN_LETTER}])", "tibetan": f"(?<![{_TIBETAN_LETTER}])"}
     after = {"latin": f"(?![{_LATIN_LETTER}])", "tibetan": f"(?![{_TIBETAN_LETTER}])"}
     return before.get(_script(form[0]), "") + escaped + after.get(_script(form[-1]), "")
 
 
+def _groupings(syllables: list[str]) -> Iterable[str]:
+    """ "Zhaxi Duoji", "Zha Xi Duo Ji", "Zhaxiduoji"…: every way of writing the syllables as
+    words, since a text may run a Chinese name together or split it anywhere."""
+    if len(syllables) > MAX_GROUPED_SYLLABLES:
+        yield "".join(syllables)
+        yield " ".join(syllables)
+        return
+    for cuts in itertools.product((False, True), repeat=len(syllables) - 1):
+        word = syllables[0]
+        words = []
+        for cut, syllable in zip(cuts, syllables[1:], strict=True):
+            if cut:
+                words.append(word)
+                word = syllable
+            else:
+                word += syllable
+        words.append(word)
+        yield " ".join(words)
+
+
+def _chinese_forms(name: str) -> set[str]:
+    """For a name in Chinese characters: the name without the dots of a transliterated
+    foreign name ("扎西·多吉" is often written "扎西多吉"), and its pinyin spellings, the
+    syllables grouped every way (`_groupings`). None for other names."""
+    if not any(_is_han(char) for char in name):
+        return set()
+    run_together = "".join(part for part in _NAME_DOTS.split(name) if part)
+    syllables = [anyascii(char) for char in run_together]
+    if not all(syllable.strip() for syllable in syllables):
+        return {run_together}
+    return {run_together, *_groupings(syllables)}
+
+
 def name_forms(names: Iterable[str]) -> set[str]:
-    """Every spelling of `names` a text may use: as recorded, folded and transliterated."""
+    """Every spelling of `names` a text may use: as recorded, folded, transliterated and, for
+    Chinese characters, in pinyin."""
     forms: set[str] = set()
     for name in names:
         recorded = unicodedata.normalize("NFC", " ".join((name or "").split()))
-        for form in (recorded, fold(recorded), " ".join(anyascii(fold(recorded)).split())):
+        candidates = {recorded, fold(recorded), " ".join(anyascii(fold(recorded)).split())}
+        candidates |= _chinese_forms(recorded)
+        for form in candidates:
             form = form.strip(_TIBETAN_PUNCTUATION)
             if not form:
                 continue
@@ -66,29 +147,50 @@ class NameMask:
     """Replaces the given name forms in text; an empty mask leaves text untouched."""
 
     def __init__(self, forms: Iterable[str]) -> None:
-        # Longest first, so "Tashi Dorje" is masked whole rather than as "Tashi" + " Dorje".
         self.forms = sorted(set(forms), key=lambda form: (-len(form), form))
+        compared = {_skeleton(form)[0] for form in self.forms} - {""}
+        # Longest first, so "Tashi Dorje" is masked whole rather than as "Tashi" + " Dorje".
+        ordered = sorted(compared, key=lambda form: (-len(form), form))
         self._pattern = (
-            re.compile("|".join(_bounded(form) for form in self.forms), re.IGNORECASE)
-            if self.forms
+            re.compile("|".join(_bounded(form) for form in ordered), re.IGNORECASE)
+            if ordered
             else None
         )
 
     def __bool__(self) -> bool:
         return self._pattern is not None
 
-    def apply(self, text: str) -> str:
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the names stand in `text` itself, as (start, end) of its characters."""
         if self._pattern is None or not text:
+            return []
+        compared, origins = _skeleton(text)
+        spans = []
+        for match in self._pattern.finditer(compared):
+            if origins is None:
+                spans.append(match.span())
+                continue
+            start, end = origins[match.start()], origins[match.end() - 1] + 1
+            # An accent written as its own character after the name belongs to the name.
+            while end < len(text) and not _skeleton_of(text[end]):
+                end += 1
+            spans.append((start, end))
+        return spans
+
+    def apply(self, text: str) -> str:
+        spans = self._spans(text)
+        if not spans:
             return text
-        return self._pattern.sub(PLACEHOLDER, unicodedata.normalize("NFC", text))
+        pieces, done = [], 0
+        for start, end in spans:
+            pieces += [text[done:start], PLACEHOLDER]
+            done = end
+        pieces.append(text[done:])
+        return "".join(pieces)
 
     def occurrences(self, text: str) -> list[str]:
         """The withheld names as they stand in `text`, in order (for the reviewer's warning)."""
-        if self._pattern is None or not text:
-            return []
-        return [
-            match.group(0) for match in self._pattern.finditer(unicodedata.normalize("NFC", text))
-        ]
+        return [text[start:end] for start, end in self._spans(text)]
 
 
 NO_MASK = NameMask(())
