@@ -5,13 +5,13 @@ them; but a monitor's title, summary, narrative, event note or citation excerpt 
 too ("Tashi, a monk of Drilda, was taken…"). A `NameMask` holds every form of the withheld
 names of a case — each variant as recorded, its folded form, its ASCII transliteration and,
 for Chinese characters, their pinyin syllables grouped every way a text may write them — and
-replaces each occurrence, matched case-insensitively, at the boundaries its script has:
+replaces each occurrence, whatever its case, at the boundaries its script has:
 
 - Latin spellings only as whole words, so "Tashi" is masked but "Tashiding" is not;
 - Tibetan script only as whole syllables (tsheg, shad, a space or another script around it);
 - Chinese characters wherever they occur, since Chinese writes no word boundaries.
 
-Text and forms are compared without Latin diacritics and in compatibility form, so "Tāshí"
+Text and forms are compared case-folded, without Latin diacritics, in compatibility form: "Tāshí"
 in a narrative is found by a name recorded as "Tashi" and the other way round; the
 replacement is made in the text as written, which is otherwise left exactly as it was.
 
@@ -22,6 +22,7 @@ only through a pinyin variant recorded on the person.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import unicodedata
@@ -41,8 +42,7 @@ MAX_GROUPED_SYLLABLES = 6
 _LATIN_LETTER = r"A-Za-z0-9\u00C0-\u024F\u1E00-\u1EFF"
 _TIBETAN_LETTER = r"\u0F40-\u0FBC"
 _TIBETAN_PUNCTUATION = "\u0f0b\u0f0c\u0f0d\u0f0e\u0f14 "
-# Between the words of a Latin name a text may put any run of spaces, a line break or a hyphen.
-_LATIN_SEPARATOR = re.compile(r"[\s\-\u2010\u2011]+")
+_LATIN_MARK = re.compile("[\u0300-\u036f]")
 _NAME_DOTS = re.compile(r"[\s\u00b7\u30fb\u2027\-]+")
 
 
@@ -50,27 +50,26 @@ def _is_han(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
-def _script(char: str) -> str:
-    if "\u0f00" <= char <= "\u0fff":
-        return "tibetan"
-    if re.fullmatch(f"[{_LATIN_LETTER}]", char):
-        return "latin"
-    return "other"
-
-
 def _skeleton_of(char: str) -> str:
     """What one character is compared as: compatibility-decomposed, Latin diacritics dropped
-    (a lone combining accent becomes nothing), case kept for the pattern to ignore."""
+    (a lone combining accent becomes nothing), case-folded ("ß" as "ss")."""
     return "".join(
-        part for part in unicodedata.normalize("NFKD", char) if not 0x0300 <= ord(part) <= 0x036F
+        part
+        for part in unicodedata.normalize("NFKD", char.casefold())
+        if not 0x0300 <= ord(part) <= 0x036F
     )
 
 
 def _skeleton(text: str) -> tuple[str, list[int] | None]:
     """The text as compared, and for each of its characters the index of the character of
-    `text` it comes from (None when they are the same text, as plain ASCII is)."""
+    `text` it comes from (None when each character is compared as one, as in plain ASCII,
+    Chinese and most Tibetan)."""
     if text.isascii():
-        return text, None
+        return text.lower(), None
+    if unicodedata.is_normalized("NFKD", text) and not _LATIN_MARK.search(text):
+        folded = text.casefold()
+        if len(folded) == len(text) and unicodedata.is_normalized("NFKD", folded):
+            return folded, None
     parts: list[str] = []
     origins: list[int] = []
     for index, char in enumerate(text):
@@ -80,16 +79,35 @@ def _skeleton(text: str) -> tuple[str, list[int] | None]:
     return "".join(parts), origins
 
 
-def _bounded(form: str) -> str:
-    """The form as a pattern, with the boundaries of the script it starts and ends in."""
-    words = [word for word in _LATIN_SEPARATOR.split(form) if word]
-    if len(words) > 1 and all(_script(word[0]) == "latin" for word in words):
-        escaped = _LATIN_SEPARATOR.pattern.join(re.escape(word) for word in words)
-    else:
-        escaped = re.escape(form)
-    before = {"latin": f"(?<![{_LATIN_LETTER}])", "tibetan": f"(?<![{_TIBETAN_LETTER}])"}
-    after = {"latin": f"(?![{_LATIN_LETTER}])", "tibetan": f"(?![{_TIBETAN_LETTER}])"}
-    return before.get(_script(form[0]), "") + escaped + after.get(_script(form[-1]), "")
+# Marks where a run of Latin letters or of Tibetan letters (a syllable) starts and ends in
+# compared text, so that a form is bounded by matching its own marks. Lookarounds would do the
+# same, but each letter class in a pattern costs a fraction of a millisecond to compile, twice
+# a form, and a mask is compiled for every case with a withheld detainee.
+_EDGE = "\x00"
+_RUN = re.compile(f"[{_LATIN_LETTER}]+|[{_TIBETAN_LETTER}]+")
+_SEPARATOR = re.compile(r"[\s\-\u2010\u2011]+")
+
+
+def _with_edges(compared: str) -> tuple[str, list[int]]:
+    """`compared` with an edge around each run, and where the edges stand in the result."""
+    pieces: list[str] = []
+    edges: list[int] = []
+    done = 0
+    for run in _RUN.finditer(compared):
+        pieces += [compared[done : run.start()], _EDGE, run.group(), _EDGE]
+        # Each earlier run has shifted this one by its two edges.
+        edges += [run.start() + len(edges), run.end() + len(edges) + 1]
+        done = run.end()
+    pieces.append(compared[done:])
+    return "".join(pieces), edges
+
+
+def _pattern_of(form: str) -> str:
+    """The form as a pattern: its edges as they are, any run of spaces, line breaks or hyphens
+    between its words matching any other such run."""
+    bounded, _edges = _with_edges(_skeleton(form)[0])
+    words = [word for word in _SEPARATOR.split(bounded) if word]
+    return _SEPARATOR.pattern.join(re.escape(word) for word in words)
 
 
 def _groupings(syllables: list[str]) -> Iterable[str]:
@@ -148,14 +166,10 @@ class NameMask:
 
     def __init__(self, forms: Iterable[str]) -> None:
         self.forms = sorted(set(forms), key=lambda form: (-len(form), form))
-        compared = {_skeleton(form)[0] for form in self.forms} - {""}
+        patterns = {_pattern_of(form) for form in self.forms} - {""}
         # Longest first, so "Tashi Dorje" is masked whole rather than as "Tashi" + " Dorje".
-        ordered = sorted(compared, key=lambda form: (-len(form), form))
-        self._pattern = (
-            re.compile("|".join(_bounded(form) for form in ordered), re.IGNORECASE)
-            if ordered
-            else None
-        )
+        ordered = sorted(patterns, key=lambda pattern: (-len(pattern), pattern))
+        self._pattern = re.compile("|".join(ordered)) if ordered else None
 
     def __bool__(self) -> bool:
         return self._pattern is not None
@@ -165,16 +179,25 @@ class NameMask:
         if self._pattern is None or not text:
             return []
         compared, origins = _skeleton(text)
+        bounded, edges = _with_edges(compared)
+        inserted = set(edges)
         spans = []
-        for match in self._pattern.finditer(compared):
-            if origins is None:
-                spans.append(match.span())
-                continue
-            start, end = origins[match.start()], origins[match.end() - 1] + 1
+        for match in self._pattern.finditer(bounded):
+            first, last = match.start(), match.end() - 1
+            while first in inserted:
+                first += 1
+            while last in inserted:
+                last -= 1
+            # Back from the text with edges to the compared text, then to `text` itself.
+            first -= bisect.bisect_left(edges, first)
+            last -= bisect.bisect_left(edges, last)
+            if origins is not None:
+                first, last = origins[first], origins[last]
+            end = last + 1
             # An accent written as its own character after the name belongs to the name.
             while end < len(text) and not _skeleton_of(text[end]):
                 end += 1
-            spans.append((start, end))
+            spans.append((first, end))
         return spans
 
     def apply(self, text: str) -> str:
