@@ -16,6 +16,10 @@ What each profile shows, beyond the redaction profiles of `profiles.py`:
 - names, description, birth date, affiliations: internal as recorded; public and partner only
   with consent for the recipient and never when the identity is withheld (a placeholder then);
   an unknown name stays "Name unknown", which gives nothing away;
+- free text (title, summary, narrative, alleged reason, authority as reported, descriptions,
+  affiliation notes, event notes, source titles, citation claims and excerpts): for a reader
+  who may not see identities (`Reader.sees_identities` for the profile's purpose), every name
+  of the case's withheld detainees in it is replaced by the placeholder (cases.redaction);
 - testimony originator, how a source was obtained, contact and family details, internal notes,
   source notes, intervention notes: in no profile (the encrypted ones are not even loaded);
 - originator's relation to the victim, source author and connection, intervention response,
@@ -30,6 +34,7 @@ when the reader may see the related case for the same profile (`cases.relations`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import re
@@ -62,7 +67,8 @@ from ..models import (
     Transition,
 )
 from ..models.person import Consent
-from ..queries import visible_cases
+from ..queries import Reader, visible_cases
+from ..redaction import NO_MASK, NameMask, withheld_masks
 from ..relations import RelationSeen, relations_of_cases
 from .profiles import PLACEHOLDER, PURPOSES, Profile, identity_shown
 
@@ -393,8 +399,19 @@ class _Places:
 
 
 class _CaseBuilder:
-    def __init__(self, case: Case, *, profile: Profile, recipient: Recipient | None, places):
+    def __init__(
+        self,
+        case: Case,
+        *,
+        profile: Profile,
+        recipient: Recipient | None,
+        places,
+        reader: Reader,
+        mask: NameMask = NO_MASK,
+    ):
         self.case = case
+        self.reader = reader
+        self.text = mask.apply
         self.profile = profile
         self.internal = profile == Profile.INTERNAL
         self.recipient = recipient
@@ -408,7 +425,7 @@ class _CaseBuilder:
             return self.sources[source.pk]
         view = SourceView(
             number=len(self.sources) + 1,
-            title=source.title,
+            title=self.text(source.title),
             kind=source.kind.label,
             outlet=source.outlet,
             published=describe(source.published_on) if source.published_on else "",
@@ -436,8 +453,8 @@ class _CaseBuilder:
             views.append(
                 CitationView(
                     source=self.source(citation),
-                    claim=citation.claim,
-                    excerpt=excerpt,
+                    claim=self.text(citation.claim),
+                    excerpt=self.text(excerpt),
                     excerpt_repeated=repeated,
                     locator=citation.locator,
                     credibility=str(citation.get_credibility_display()),
@@ -448,7 +465,7 @@ class _CaseBuilder:
     def person(self, detention: Detention) -> PersonView:
         person = detention.person
         variants = list(person.names.all())
-        shown = identity_shown(
+        shown = self.reader.sees_identity_of(person) and identity_shown(
             profile=self.profile,
             withheld=person.identity_withheld,
             consented={consent.recipient for consent in person.granted_consents},
@@ -470,7 +487,7 @@ class _CaseBuilder:
             if affiliation.role_id:
                 text = f"{affiliation.role.label}, {text}"
             if affiliation.note:
-                text = f"{text} ({affiliation.note})"
+                text = f"{text} ({self.text(affiliation.note)})"
             affiliations.append(text)
         facts = [(_("Sex / gender"), str(person.get_sex_display()))]
         if shown and person.birth_date:
@@ -489,7 +506,7 @@ class _CaseBuilder:
             heading=heading,
             identity_shown=shown,
             identity_kept_back=not shown and has_name,
-            description=person.description if shown else "",
+            description=self.text(person.description) if shown else "",
             names=[
                 NameVariant(
                     v.name, v.language, str(v.get_language_display()), str(v.get_kind_display())
@@ -519,7 +536,7 @@ class _CaseBuilder:
             certainty=str(event.get_certainty_display()),
             certainty_code=event.certainty,
             where=where,
-            note=event.note,
+            note=self.text(event.note),
             citations=self.citations(event.citations.all()),
         )
 
@@ -537,10 +554,10 @@ class _CaseBuilder:
             authority=detention.detaining_authority.name
             if detention.detaining_authority_id
             else "",
-            authority_as_reported=detention.authority_description,
+            authority_as_reported=self.text(detention.authority_description),
             held_at=", ".join(part for part in held if part),
             whereabouts=str(detention.get_whereabouts_display()),
-            alleged_reason=detention.alleged_reason,
+            alleged_reason=self.text(detention.alleged_reason),
             charges=[term.label for term in detention.charges.all()],
             detention_type=detention.detention_type.label if detention.detention_type_id else "",
             lawyer_access=str(detention.get_lawyer_access_display()),
@@ -610,7 +627,7 @@ class _CaseBuilder:
         detentions = [self.detention(detention) for detention in all_detentions]
         return CaseDossier(
             reference=case.reference,
-            title=case.title,
+            title=self.text(case.title),
             state=str(case.get_state_display()),
             state_code=case.state,
             confidentiality=str(case.get_confidentiality_display()) if self.internal else "",
@@ -620,8 +637,8 @@ class _CaseBuilder:
             place_names=self.places.names(case.place),
             traditional_region=self.places.region(case.place),
             violation_types=[term.label for term in case.violation_types.all()],
-            summary=case.summary,
-            narrative=case.narrative,
+            summary=self.text(case.summary),
+            narrative=self.text(case.narrative),
             people_detained=sum(detention.person.head_count for detention in all_detentions),
             detentions=detentions,
             citations=citations,
@@ -629,7 +646,10 @@ class _CaseBuilder:
             interventions=[self.intervention(item) for item in case.interventions.all()],
             history=self.history(),
             # Set by dossier_cases, for the related cases the reader may see for the profile.
-            related=list(getattr(case, "dossier_relations", [])),
+            related=[
+                dataclasses.replace(seen, title=self.text(seen.title), note=self.text(seen.note))
+                for seen in getattr(case, "dossier_relations", [])
+            ],
         )
 
 
@@ -658,9 +678,19 @@ def build_dossier(
             ),
         ]
     )
+    reader = Reader.of(user, PURPOSES[profile])
+    # Two queries for the whole selection; a reader who sees identities needs no mask.
+    masks = {} if reader.sees_identities else withheld_masks(case.pk for case in cases)
     return Dossier(
         cases=[
-            _CaseBuilder(case, profile=profile, recipient=recipient, places=places).build()
+            _CaseBuilder(
+                case,
+                profile=profile,
+                recipient=recipient,
+                places=places,
+                reader=reader,
+                mask=masks.get(case.pk, NO_MASK),
+            ).build()
             for case in cases
         ],
         profile=profile,

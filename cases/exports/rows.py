@@ -4,6 +4,10 @@ Rows are built from plain column values read in chunks through a server-side cur
 names, charges, affiliations, consents and source counts of each chunk fetched in one query
 each: a fixed number of queries per chunk, memory bounded by the chunk, whatever the total.
 Every format (CSV, XLSX, GeoJSON, JSON Lines) writes these same rows.
+
+Outside the organisation the free text of a row (`MASKED_DETENTION_TEXT`, `MASKED_CASE_TEXT`)
+names no withheld person: each is passed through the mask of its case (cases.redaction), built
+for a chunk's cases in two queries.
 """
 
 from __future__ import annotations
@@ -27,9 +31,32 @@ from ..models import (
     Term,
 )
 from ..models.person import Consent
+from ..redaction import NO_MASK, NameMask, withheld_masks
 from .profiles import PLACEHOLDER, Profile, identity_shown
 
 CHUNK_SIZE = 2000
+
+# The free text of each row model that may name a person: whoever wrote it may have named a
+# withheld detainee of the case, in the description of another one too.
+MASKED_DETENTION_TEXT = ("case_title", "description", "alleged_reason", "authority")
+MASKED_CASE_TEXT = ("title", "summary")
+
+
+def text_masks(profile: Profile, case_ids: Iterable[int]) -> dict[int, NameMask]:
+    """The name mask of each case for a file of `profile`: none inside the organisation,
+    whose files show identities as recorded."""
+    if profile == Profile.INTERNAL:
+        return {}
+    return withheld_masks(case_ids)
+
+
+def masked(row: dict[str, Any], keys: Iterable[str], mask: NameMask) -> dict[str, Any]:
+    """`row` with the text under `keys` passed through `mask`."""
+    if mask:
+        for key in keys:
+            if isinstance(row[key], str):
+                row[key] = mask.apply(row[key])
+    return row
 
 
 @dataclass(frozen=True)
@@ -283,6 +310,7 @@ def _detention_chunk(chunk, lookups, profile, recipient, case_url):
             consented[person_id].add(who)
 
     sources = sources_per_case({row["case_id"] for row in chunk})
+    masks = text_masks(profile, {row["case_id"] for row in chunk})
 
     for row in chunk:
         person_id = row["person_id"]
@@ -308,7 +336,7 @@ def _detention_chunk(chunk, lookups, profile, recipient, case_url):
         place_id = row["case__place_id"]
         coordinates = lookups.coordinates(place_id)
         age = row["age_at_detention"]
-        yield {
+        values = {
             "case_reference": row["case__reference"],
             "case_title": row["case__title"],
             "detention_id": str(row["public_id"]),
@@ -355,6 +383,7 @@ def _detention_chunk(chunk, lookups, profile, recipient, case_url):
             else "",
             "_coordinates": coordinates,
         }
+        yield masked(values, MASKED_DETENTION_TEXT, masks.get(row["case_id"], NO_MASK))
 
 
 CASE_COLUMNS = [
@@ -434,9 +463,10 @@ def case_rows(
         )
         sources = sources_per_case(ids)
         relations = relations_among(ids, visible_ends)
+        masks = text_masks(profile, ids)
         for row in chunk:
             coordinates = lookups.coordinates(row["place_id"])
-            yield {
+            values = {
                 "reference": row["reference"],
                 "title": row["title"],
                 "summary": row["summary"],
@@ -462,3 +492,4 @@ def case_rows(
                 else "",
                 "_coordinates": coordinates,
             }
+            yield masked(values, MASKED_CASE_TEXT, masks.get(row["id"], NO_MASK))

@@ -11,6 +11,13 @@ statement per export, memory bounded by a small queue.
 tests/exports/test_sql_exports.py holds both paths to the same output (byte for byte for CSV),
 so a column or a redaction rule cannot change in one and not in the other.
 
+Withheld names in the free text of partner and public rows are masked by the very function the
+row writer uses (cases.redaction), not by a regular expression of the database's: its word
+and syllable boundaries, its case folding and its comparison without diacritics would each
+differ a little. Before the statement, the rows of cases with a withheld detainee are read
+(their free text only) and masked in Python; the few whose text changes reach the statement as
+arrays, which it prefers to the stored text (`masked`).
+
 psycopg2 hands COPY data to a file object's `write()` and returns only at the end, so the
 statement runs in a helper thread feeding a bounded queue that the response's generator reads.
 A client that goes away cancels the statement on the server.
@@ -48,8 +55,9 @@ from ..models import (
     Term,
 )
 from ..models.person import Consent
+from ..redaction import withheld_masks
 from .profiles import PLACEHOLDER, Profile
-from .rows import DETENTION_COLUMNS, NAME_COLUMNS, Column
+from .rows import CHUNK_SIZE, DETENTION_COLUMNS, MASKED_DETENTION_TEXT, NAME_COLUMNS, Column
 
 CHUNK_BYTES = 256 * 1024
 QUEUE_CHUNKS = 8
@@ -58,6 +66,8 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 # break. With two control characters as delimiter and quote — JSON escapes both, and the XML
 # here never holds them — one-column output is exactly the values, one per line.
 RAW_LINES = "(FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
+# The columns of the `masked` arrays, as `masked_text` gathers them.
+_MASKED_COLUMNS = ("case_title", "description", "alleged_reason", "authority")
 
 
 def available(using: str = "default") -> bool:
@@ -104,9 +114,10 @@ def _columns(profile: Profile, recipient: Any, case_url: tuple[str, str] | None)
     link = "''"
     if case_url and profile != Profile.PUBLIC:
         link = f"{_literal(case_url[0])} || c.reference || {_literal(case_url[1])}"
+    authority = "COALESCE(NULLIF(ao.name, ''), d.authority_description)"
     values = {
         "case_reference": ("text", "c.reference"),
-        "case_title": ("text", "c.title"),
+        "case_title": ("text", "COALESCE(mk.case_title, c.title)"),
         "detention_id": ("text", "d.public_id::text"),
         "person_id": ("text", "p.public_id::text" if profile == Profile.INTERNAL else "''"),
         # A placeholder stands for a name that is kept back; an unknown name stays empty.
@@ -120,7 +131,10 @@ def _columns(profile: Profile, recipient: Any, case_url: tuple[str, str] | None)
             for column in NAME_COLUMNS.values()
         },
         "name_other": ("text", f"CASE WHEN {shown} THEN COALESCE(nm.other, '') ELSE '' END"),
-        "description": ("text", f"CASE WHEN {shown} THEN p.description ELSE '' END"),
+        "description": (
+            "text",
+            f"CASE WHEN {shown} THEN COALESCE(mk.description, p.description) ELSE '' END",
+        ),
         "identity_withheld": ("bool", f"NOT {shown}"),
         "head_count": ("int", "p.head_count"),
         "gender": ("text", "p.sex"),
@@ -136,9 +150,9 @@ def _columns(profile: Profile, recipient: Any, case_url: tuple[str, str] | None)
         "traditional_region": ("text", "COALESCE(pc.region, '')"),
         "latitude": ("float", "pc.latitude"),
         "longitude": ("float", "pc.longitude"),
-        "authority": ("text", "COALESCE(NULLIF(ao.name, ''), d.authority_description)"),
+        "authority": ("text", f"COALESCE(mk.authority, {authority})"),
         "held_at": ("text", "COALESCE(NULLIF(ho.name, ''), ph.label, '')"),
-        "alleged_reason": ("text", "d.alleged_reason"),
+        "alleged_reason": ("text", "COALESCE(mk.alleged_reason, d.alleged_reason)"),
         "charges": ("text", "COALESCE(ch.labels, '')"),
         "detention_type": ("text", _term_label("dty")),
         "status": ("text", "d.status"),
@@ -151,6 +165,8 @@ def _columns(profile: Profile, recipient: Any, case_url: tuple[str, str] | None)
         "sources_count": ("int", "COALESCE(sc.sources, 0)"),
         "case_url": ("text", link),
     }
+    if MASKED_DETENTION_TEXT != _MASKED_COLUMNS:
+        raise RuntimeError("SQL export masked text out of step with rows.py")
     missing = {column.key for column in DETENTION_COLUMNS} ^ set(values)
     if missing:
         raise RuntimeError(f"SQL export columns out of step with rows.py: {sorted(missing)}")
@@ -220,6 +236,10 @@ places AS (
     JOIN {place} up ON up.id = step.ancestor::bigint
     LEFT JOIN {term} rt ON rt.id = up.traditional_region_id
     GROUP BY x.id
+),
+masked AS (
+    SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+        AS m(detention_id, case_title, description, alleged_reason, authority)
 )"""
 
 # OFFSET 0 keeps the inner select whole: each value is computed once, however many times the
@@ -238,6 +258,7 @@ SELECT {format_list} FROM (
     LEFT JOIN sources sc ON sc.case_id = d.case_id
     LEFT JOIN places pc ON pc.id = c.place_id
     LEFT JOIN places ph ON ph.id = d.held_in_place_id
+    LEFT JOIN masked mk ON mk.detention_id = d.id
     LEFT JOIN {organization} ao ON ao.id = d.detaining_authority_id
     LEFT JOIN {organization} ho ON ho.id = d.held_at_id
     LEFT JOIN {term} eth ON eth.id = p.ethnicity_id
@@ -249,6 +270,49 @@ SELECT {format_list} FROM (
 ) AS r"""
 
 Render = Callable[[list[tuple[str, str]]], str]
+
+
+def masked_text(detentions: QuerySet[Detention], profile: Profile) -> list[list[Any]]:
+    """The free text of partner and public rows that names a withheld person, masked as
+    rows.detention_rows masks it: [detention ids, *one list per MASKED_DETENTION_TEXT key].
+
+    Two queries find the cases with a withheld detainee and their masks; a third reads only
+    their rows, in chunks, and keeps those whose text the mask changes.
+    """
+    found: list[list[Any]] = [[] for _ in range(1 + len(MASKED_DETENTION_TEXT))]
+    if profile == Profile.INTERNAL:
+        return found
+    selected = detentions.order_by().values("case_id")
+    masks = withheld_masks(
+        Detention.objects.filter(case_id__in=selected, person__identity_withheld=True)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    if not masks:
+        return found
+    rows = (
+        detentions.filter(case_id__in=list(masks))
+        .order_by("id")
+        .values_list(
+            "id",
+            "case_id",
+            "case__title",
+            "person__description",
+            "alleged_reason",
+            "detaining_authority__name",
+            "authority_description",
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    for pk, case_id, title, description, reason, authority_name, authority_text in rows:
+        # In the order of MASKED_DETENTION_TEXT; the authority as rows.py composes it.
+        stored = [title, description, reason, authority_name or authority_text]
+        mask = masks[case_id]
+        shown = [mask.apply(text) for text in stored]
+        if shown != stored:
+            for column, value in zip(found, [pk, *shown], strict=True):
+                column.append(value)
+    return found
 
 
 def detention_statement(
@@ -310,6 +374,7 @@ def detention_statement(
         *languages,
         ConsentDecision.GRANTED.value,
         str(getattr(recipient, "value", recipient) or ""),
+        *masked_text(detentions, profile),
     ]
     rows_sql = _ROWS.format(
         format_list=render([(key, kind) for key, (kind, _sql) in values.items()]),
