@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import (
     Case,
+    CaseState,
     Confidentiality,
     ExportJob,
     ExportJobState,
@@ -255,3 +258,34 @@ def test_restricted_case_answers_404_on_every_page(client, advocate, withheld, r
         body = client.get(url).content.decode()
         for marker in (case.reference, case.title, person.name, person.description):
             assert marker not in body, f"{marker!r} leaked through the {name}"
+
+
+def withheld_case(number: int) -> Case:
+    person = PersonFactory(
+        name=f"Withheld {number}",
+        identity_withheld=True,
+        names=[(f"{TIBETAN} {number}", LanguageTag.TIBETAN)],
+    )
+    case = CaseFactory(title=f"Detention of Withheld {number}", state=CaseState.VERIFIED)
+    DetentionFactory(case=case, person=person)
+    Case.objects.filter(pk=case.pk).update(state=CaseState.VERIFIED)
+    return case
+
+
+def queries_of(client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured), response.content.decode()
+
+
+def test_masking_the_case_list_costs_the_same_with_1_and_5_withheld_cases(client, advocate):
+    client.force_login(advocate)
+    withheld_case(0)
+    client.get("/")  # per-process caches: content types, translations
+    one, _page = queries_of(client, "/")
+    for number in range(1, 5):
+        withheld_case(number)
+    five, page = queries_of(client, "/")
+    assert five == one
+    assert page.count(f"Detention of {PLACEHOLDER}") == 5
