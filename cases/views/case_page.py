@@ -18,7 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from .. import workflow
 from ..models import Case, CaseState, CaseWatch
 from ..permissions import may
-from ..relations import relations_of
+from ..queries import PLACEHOLDER, Reader, visible_cases
+from ..redaction import NO_MASK
+from ..relations import RelationSeen, relations_of
+from .masks import joined, page_masks, withheld_name_occurrences
 
 STATE_EXPLANATIONS = {
     CaseState.DRAFT: _("Being written. Nobody has reviewed it yet."),
@@ -105,18 +108,33 @@ def render_case_page(
     from .cases import place_names_in_scripts
 
     user = request.user
+    reader = Reader.of(user)
     transitions = list(case.transitions.select_related("user"))
     offers = step_offers(
         user, case, refused_action=refused_action, refusal=refusal, typed_comment=typed_comment
     )
+    detentions = list(case.detentions.all())
+    for detention in detentions:
+        # As the API shows them: no name, description, birth date, names or affiliations.
+        detention.identity_hidden = not reader.sees_identity_of(detention.person)
+    # One query for all of them; only relations to cases the user may see.
+    relations = relations_of(user, case)
+    masks, relation_rows = _masks_of_page(user, case, relations)
     context = {
         "case": case,
+        "mask": masks.get(case.pk, NO_MASK),
+        "placeholder": PLACEHOLDER,
         "place_names": place_names_in_scripts(case.place),
-        "detentions": list(case.detentions.all()),
+        "detentions": detentions,
         "case_citations": list(case.citations.all()),
         "interventions": list(case.interventions.all()),
-        # One query for all of them; only relations to cases the user may see.
-        "relations": relations_of(user, case),
+        "relations": relation_rows,
+        # Before verifying, the reviewer is shown where withheld names stand in the text.
+        "withheld_names": (
+            withheld_name_occurrences(case)
+            if any(offer.action == "verify" for offer in offers)
+            else []
+        ),
         "transitions": transitions,
         "last_transition": transitions[-1] if transitions else None,
         "offers": offers,
@@ -133,3 +151,27 @@ def render_case_page(
         "watching": CaseWatch.objects.filter(case=case, user=user).exists(),
     }
     return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _masks_of_page(
+    user: Any, case: Case, relations: list[RelationSeen]
+) -> tuple[dict[int, Any], list[tuple[RelationSeen, Any]]]:
+    """The masks of the case and of the related cases whose titles the page shows, for a
+    reader who may not see identities: a related case's title and the note between the two
+    may name the people of either. No query for a reader who sees identities."""
+    if Reader.of(user).sees_identities:
+        return {}, [(relation, NO_MASK) for relation in relations]
+    far_ids = dict(
+        visible_cases(user)
+        .filter(reference__in=[relation.reference for relation in relations])
+        .values_list("reference", "pk")
+        if relations
+        else ()
+    )
+    masks = page_masks(user, [case.pk, *far_ids.values()])
+    own = masks.get(case.pk, NO_MASK)
+    rows = [
+        (relation, joined([own, masks.get(far_ids.get(relation.reference, 0), NO_MASK)]))
+        for relation in relations
+    ]
+    return masks, rows

@@ -1,7 +1,8 @@
 """The read-only case pages: the list of cases a user may see, and one case in full.
 
 Both take their cases from `cases.queries` (the one access gate); nothing here reads
-`Case.objects`. A case the user may not see answers 404 exactly like a missing one.
+`Case.objects`. A case the user may not see answers 404 exactly like a missing one. Titles and
+texts name withheld people only to readers who see identities (cases.views.masks).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from casebook.accounts.roles import Role
 
 from ..models import Case, Detention, Place, PlaceName
 from ..queries import case_list_for
+from ..redaction import NO_MASK
 from .case_page import render_case_page
 from .common import case_page_case_or_404
+from .masks import page_masks
 from .paging import CappedPaginator
 
 CASES_PER_PAGE = 50
@@ -107,7 +110,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = with_people_detained(case_list_for(request.user))
     page = CappedPaginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     labels = place_hierarchy_labels(case.place for case in page if case.place_id)
-    rows = [(case, labels.get(case.place_id, "")) for case in page]
+    masks = page_masks(request.user, [case.pk for case in page])
+    rows = [(case, labels.get(case.place_id, ""), masks.get(case.pk, NO_MASK)) for case in page]
     context = {
         "page": page,
         "rows": rows,

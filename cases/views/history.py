@@ -9,7 +9,21 @@ authors come with the versions, the many-to-many snapshots are prefetched, and r
 What a reader may not read stays out: the sensitive fields (contact, family, internal notes,
 originator, how obtained) are never printed — a change to one shows as changed, nothing more —
 and people whose identity is withheld appear under the placeholder to readers who may not see
-identities. Versions that changed nothing shown here (bookkeeping saves) are not listed.
+identities, who also read every value through the mask of the case's withheld names
+(cases.redaction). Versions that changed nothing shown here (bookkeeping saves) are not listed.
+
+Readers who may not see drafts (advocates, `Reader.sees_drafts`) read verified content only:
+
+- of a case, the versions recorded in the verified state. A change of facts moves a verified
+  case back to review in the same write, so such a version holds only what a reviewer verified;
+  drafts between verifications, and text written and removed before one, are never listed. Each
+  shown version is compared with the previous shown one, so a diff cannot reveal a draft either.
+  A case never verified has no version to show (and advocates cannot open it anyway);
+- of its detentions, the version current at each of those case versions;
+- of a person and their names, the version current at each verification of a case the reader
+  may see, recorded while the person was detained in it: a change to a person sends every
+  case they are in back to review, so what stood at a verification is what was verified there,
+  and nothing a monitor wrote on a person since is shown before a reviewer verified it.
 
 A restore is two steps, without JavaScript: the history links to a preview (GET) listing
 exactly what would change, field by field; its form POSTs the confirmation with the version
@@ -41,9 +55,10 @@ from encrypted_fields.fields import EncryptedFieldMixin
 from ..dates import describe
 from ..exports.profiles import PLACEHOLDER
 from ..fields import UncertainDateField
-from ..models import Case, Detention, Person, PersonName, Place
+from ..models import Case, CaseState, Detention, Person, PersonName, Place
 from ..permissions import may
-from ..queries import Reader, visible_people
+from ..queries import Reader, visible_cases, visible_people
+from ..redaction import NO_MASK, NameMask
 from ..services.common import EditConflict
 from ..services.history import (
     RestorePlan,
@@ -53,6 +68,7 @@ from ..services.history import (
 )
 from .cases import place_hierarchy_labels
 from .common import visible_case_or_404
+from .masks import joined, page_masks
 
 __all__ = ["snapshot_accessors"]
 
@@ -277,10 +293,44 @@ def _finish(
     rows: list[tuple[VersionRow, list[_RawChange]]],
     labeller: _Labeller,
     masked: frozenset[str] = frozenset(),
+    mask: NameMask = NO_MASK,
 ) -> list[VersionRow]:
     for row, raw in rows:
-        row.changes = [_change(c.field, c.old, c.new, labeller, masked) for c in raw]
+        changes = [_change(c.field, c.old, c.new, labeller, masked) for c in raw]
+        if mask:
+            changes = [
+                Change(change.label, mask.apply(change.old), mask.apply(change.new), change.long)
+                for change in changes
+            ]
+        row.changes = changes
     return [row for row, _raw in rows]
+
+
+def _current_at(versions: list[Any], times: Iterable[Any], pk_name: str = "id") -> list[Any]:
+    """Of `versions` (newest first, several records), the one of each record current at each
+    of `times`, newest first: what a reader of verified content may compare.
+
+    A deletion is kept only for a record shown before it, so a record created and deleted
+    between two verifications never appears at all.
+    """
+    moments = sorted(times)
+    if not moments:
+        return []
+    latest: dict[Any, Any] = {}
+    picked: set[int] = set()
+    shown_records: set[Any] = set()
+    pending = iter(reversed(versions))  # oldest first
+    version = next(pending, None)
+    for moment in moments:
+        while version is not None and version.history_date <= moment:
+            latest[getattr(version, pk_name)] = version
+            version = next(pending, None)
+        for key, current in latest.items():
+            if current.history_type == "-" and key not in shown_records:
+                continue
+            picked.add(current.history_id)
+            shown_records.add(key)
+    return [version for version in versions if version.history_id in picked]
 
 
 def _m2m_from_versions(versions: list[Any], model: type[models.Model]) -> dict[Any, tuple]:
@@ -350,15 +400,32 @@ def _mark_restorable_parts(
 
 
 def case_versions(
-    case: Case, *, full_identity: bool = True, restore_href: str = ""
+    case: Case,
+    *,
+    full_identity: bool = True,
+    restore_href: str = "",
+    verified_only: bool = False,
+    mask: NameMask = NO_MASK,
 ) -> tuple[list[VersionRow], list[VersionRow]]:
-    """The versions of `case` and of its detentions, newest first, with what each changed."""
+    """The versions of `case` and of its detentions, newest first, with what each changed.
+
+    With `verified_only`, only the versions recorded in the verified state and the detentions
+    as they stood then, each compared with the previous one shown (see the module docstring).
+    """
     labeller = _Labeller(full_identity=full_identity)
     versions = _versions(case.history.all(), Case)
-    case_rows = _rows(versions, Case, labeller, extra=_CASE_EXTRA)
     # Versions recorded while a detention belonged to this case, deleted detentions included;
     # never those of a detention's time in another (perhaps restricted) case.
     detention_versions = _versions(Detention.history.filter(case_id=case.pk), Detention)
+    if verified_only:
+        versions = [version for version in versions if version.state == CaseState.VERIFIED]
+        detention_versions = _current_at(
+            detention_versions, [version.history_date for version in versions]
+        )
+    case_rows = _rows(versions, Case, labeller, extra=_CASE_EXTRA)
+    if verified_only:
+        for row, _raw in case_rows:
+            row.kind = "verified"
     detention_rows = _rows(detention_versions, Detention, labeller)
     for version in detention_versions:
         labeller.want(Person, version.person_id)
@@ -376,20 +443,28 @@ def case_versions(
         public_id = labeller.public_ids.get((Person, row.record.person_id))
         if public_id is not None:
             row.subject_href = reverse("cases:person-history", args=[public_id])
-    return _finish(case_rows, labeller), _finish(detention_rows, labeller)
+    return _finish(case_rows, labeller, mask=mask), _finish(detention_rows, labeller, mask=mask)
 
 
 @require_safe
 @login_required
 def case_history(request: HttpRequest, reference: str) -> HttpResponse:
-    case = visible_case_or_404(request.user, reference)
+    reader = Reader.of(request.user)
+    case = visible_case_or_404(reader, reference)
     may_restore = may(request.user, "edit", case)
     href = reverse("cases:case-restore", args=[case.reference]) if may_restore else ""
+    mask = page_masks(reader, [case.pk]).get(case.pk, NO_MASK)
     versions, detention_versions = case_versions(
-        case, full_identity=Reader.of(request.user).sees_identities, restore_href=href
+        case,
+        full_identity=reader.sees_identities,
+        restore_href=href,
+        verified_only=not reader.sees_drafts,
+        mask=mask,
     )
     context = {
         "case": case,
+        "mask": mask,
+        "verified_only": not reader.sees_drafts,
         "versions": versions,
         "detention_versions": detention_versions,
         "may_restore": may_restore,
@@ -599,24 +674,59 @@ def _person_or_404(user: Any, public_id: Any) -> Person:
     return person
 
 
+# What the API leaves out of a withheld person (cases.api.serializers): the name, and what
+# tells them apart — their description and birth date.
+_IDENTIFYING = frozenset({"name", "description", "birth_date"})
+
+
 def _identity_masked(user: Any, person: Person) -> frozenset[str]:
-    """Name fields shown as the placeholder: to readers who may not see identities, for a
-    person whose identity is withheld now or was in any version."""
+    """Identifying fields shown as the placeholder: to readers who may not see identities, for
+    a person whose identity is withheld now or was in any version."""
     if Reader.of(user).sees_identities:
         return frozenset()
     if person.identity_withheld or person.history.filter(identity_withheld=True).exists():
-        return frozenset({"name"})
+        return _IDENTIFYING
     return frozenset()
 
 
+def _verifications_of_person(reader: Reader, person: Person) -> list[Any]:
+    """When a case the reader may see was verified with the person detained in it: the times of
+    its versions recorded in the verified state, from the person's first detention in it on."""
+    detained_since = dict(
+        Detention.history.filter(
+            person_id=person.pk, case_id__in=visible_cases(reader).values("pk")
+        )
+        .order_by()
+        .values("case_id")
+        .annotate(first=models.Min("history_date"))
+        .values_list("case_id", "first")
+    )
+    verified = Case.history.filter(id__in=list(detained_since), state=CaseState.VERIFIED)
+    return [
+        moment
+        for case_id, moment in verified.values_list("id", "history_date")
+        if moment >= detained_since[case_id]
+    ]
+
+
 def person_versions(
-    person: Person, *, full_identity: bool, masked: frozenset[str], restore_href: str = ""
+    person: Person,
+    *,
+    full_identity: bool,
+    masked: frozenset[str],
+    restore_href: str = "",
+    verified_at: list[Any] | None = None,
+    mask: NameMask = NO_MASK,
 ) -> tuple[list[VersionRow], list[VersionRow]]:
-    """The versions of `person` and of their name variants, newest first."""
+    """The versions of `person` and of their name variants, newest first; with `verified_at`,
+    only those current at these times (see the module docstring)."""
     labeller = _Labeller(full_identity=full_identity)
     versions = _versions(Person.history.filter(id=person.pk), Person)
-    person_rows = _rows(versions, Person, labeller)
     name_versions = _versions(PersonName.history.filter(person_id=person.pk), PersonName)
+    if verified_at is not None:
+        versions = _current_at(versions, verified_at)
+        name_versions = _current_at(name_versions, verified_at)
+    person_rows = _rows(versions, Person, labeller)
     name_rows = _rows(name_versions, PersonName, labeller)
     labeller.fetch()
     _mark_restorable(person_rows, person, versions, restore_href)
@@ -628,25 +738,42 @@ def person_versions(
     )
     for row, _raw in name_rows:
         row.subject = f"{row.record.get_kind_display()} ({row.record.language})"
-    return _finish(person_rows, labeller, masked), _finish(name_rows, labeller, masked)
+    return (
+        _finish(person_rows, labeller, masked, mask),
+        _finish(name_rows, labeller, masked, mask),
+    )
+
+
+def _mask_of_person(reader: Reader, person: Person) -> NameMask:
+    """The withheld names of every case the reader may see the person in: a description may
+    name someone detained with them."""
+    if reader.sees_identities:
+        return NO_MASK
+    case_ids = visible_cases(reader).filter(detentions__person=person).values_list("pk", flat=True)
+    return joined(page_masks(reader, list(case_ids)).values())
 
 
 @require_safe
 @login_required
 def person_history(request: HttpRequest, public_id: Any) -> HttpResponse:
-    person = _person_or_404(request.user, public_id)
-    masked = _identity_masked(request.user, person)
-    may_restore = Reader.of(request.user).is_editor
+    reader = Reader.of(request.user)
+    person = _person_or_404(reader, public_id)
+    masked = _identity_masked(reader, person)
+    may_restore = reader.is_editor
     href = reverse("cases:person-restore", args=[person.public_id]) if may_restore else ""
+    mask = _mask_of_person(reader, person)
     versions, name_versions = person_versions(
         person,
-        full_identity=Reader.of(request.user).sees_identities,
+        full_identity=reader.sees_identities,
         masked=masked,
         restore_href=href,
+        verified_at=None if reader.sees_drafts else _verifications_of_person(reader, person),
+        mask=mask,
     )
     context = {
         "person": person,
-        "person_label": PLACEHOLDER if masked else str(person),
+        "person_label": PLACEHOLDER if masked else mask.apply(str(person)),
+        "verified_only": not reader.sees_drafts,
         "versions": versions,
         "name_versions": name_versions,
         "may_restore": may_restore,

@@ -14,10 +14,10 @@ from cases.services.cases import case_update
 from cases.services.detentions import detention_update
 from cases.services.history import record_restore, restore_plan
 from cases.services.people import person_add_name, person_update
-from cases.services.workflow import case_facts_changed
+from cases.services.workflow import case_facts_changed, case_transition
 
 from ..api.conftest import make_case, settle
-from ..factories import CaseFactory, DetentionFactory, PersonFactory, term
+from ..factories import CaseFactory, DetentionFactory, PersonFactory, SourceFactory, cite, term
 
 pytestmark = pytest.mark.django_db
 
@@ -340,9 +340,14 @@ def test_advocate_cannot_restore_a_person(client, advocate, withheld_person):
 
 
 def test_case_history_links_each_person_and_masks_withheld_ones_for_advocates(
-    client, advocate, monitor, withheld_person
+    client, advocate, monitor, reviewer, withheld_person
 ):
     case = withheld_person.detentions.get().case
+    # Advocates read the versions a reviewer verified: verify it through the workflow.
+    cite(SourceFactory(outlet="Radio Free Asia"), case=case)
+    cite(SourceFactory(outlet="Tibet Watch"), case=case)
+    settle(case, CaseState.SUBMITTED)
+    case_transition(acting_user=reviewer, case=case, action="verify", version=case.version)
     client.force_login(monitor)
     html = client.get(reverse("cases:case-history", args=[case.reference])).content.decode()
     assert person_url(withheld_person) in html
