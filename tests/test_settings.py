@@ -17,6 +17,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "casebook.example.org",
     "FIELD_ENCRYPTION_KEYS": secrets.token_urlsafe(32),
+    "HISTORY_KEY": secrets.token_urlsafe(64),
     "DATABASE_URL": "sqlite:///var/deploy-check.sqlite3",
 }
 
@@ -45,6 +46,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ("SECRET_KEY", "SECRET_KEY"),
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS"),
         ("FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_KEYS"),
+        ("HISTORY_KEY", "HISTORY_KEY"),
     ],
 )
 def test_missing_production_value_stops_start_up_naming_it(missing, named):
@@ -60,6 +62,7 @@ def test_missing_production_value_stops_start_up_naming_it(missing, named):
     [
         ("DEBUG", "ture"),
         ("SECRET_KEY", "short"),
+        ("HISTORY_KEY", "short"),
         ("DATABASE_URL", "mysq://nowhere"),
         ("SECURE_HSTS_SECONDS", "a year"),
         ("SECURE_SSL_REDIRECT", "maybe"),
