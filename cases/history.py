@@ -274,7 +274,16 @@ def key_schedule(report: Report | None = None) -> KeySchedule:
     configured = {key_id(key): key for key in _keys()}
     anchors = list(HistoryKeyAnchor.objects.order_by("after_seq"))
     if not anchors:
-        return KeySchedule([], [list(configured.values())])
+        # One key for the whole chain, the one its first entry was made with: entries under
+        # another key (those after a deleted anchor) then fail rather than pass under a fallback.
+        first = HistoryChainEntry.objects.order_by("seq").first()
+        keys = [
+            key
+            for key in configured.values()
+            if first is None
+            or _mac(key, f"{first.content_hash}:{first.previous_hash}") == first.entry_hash
+        ]
+        return KeySchedule([], [keys[:1] or list(configured.values())])
 
     def keys(name: str, after_seq: int) -> list[bytes]:
         if name in configured:
@@ -591,14 +600,17 @@ def verify_checkpoints(report: Report, lines: Iterable[str]) -> None:
             if seq
             else GENESIS
         )
-        if entry_hash is None or int(checkpoint["length"]) > report.entries_checked:
+        if int(checkpoint["length"]) > report.entries_checked:
             report.add(
                 "chain shorter than a checkpoint",
                 f"{label} saw entry #{seq} and {checkpoint['length']} entries; the chain has "
                 f"{report.entries_checked}",
             )
         elif entry_hash != checkpoint["hash"]:
-            report.add("chain diverges from a checkpoint", f"{label}: entry #{seq} was replaced")
+            report.add(
+                "chain diverges from a checkpoint",
+                f"{label}: entry #{seq} was {'removed' if entry_hash is None else 'replaced'}",
+            )
 
 
 def verify(checkpoint_lines: Iterable[str] | None = None) -> Report:

@@ -85,3 +85,9 @@ def test_tasks_run_in_process_without_a_broker(settings):
     if os.environ.get("CELERY_BROKER_URL"):
         pytest.skip("a broker is configured for this run")
     assert live.CELERY_TASK_ALWAYS_EAGER is True
+
+
+def test_production_refuses_the_secret_key_as_the_history_key():
+    result = manage("check", **{**PRODUCTION, "HISTORY_KEY": PRODUCTION["SECRET_KEY"]})
+    assert result.returncode != 0
+    assert "HISTORY_KEY" in result.stderr
