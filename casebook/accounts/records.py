@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.apps import apps as global_apps
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 USER = "user"
@@ -100,6 +100,7 @@ def _request_user_id() -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
+@transaction.atomic
 def record_account(kind: str, object_id: int, *, apps: Any = global_apps) -> Any:
     """Record the stored state of an account or token if it differs from its latest record, and
     chain the record; return it (None when nothing changed, e.g. a login's last_login)."""

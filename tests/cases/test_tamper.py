@@ -426,3 +426,18 @@ class TestKeyRotation:
 def test_an_account_made_by_the_factory_verifies():
     UserFactory(roles=[Role.ADMINISTRATOR])
     assert verify_history()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_account_saved_outside_a_transaction_is_recorded():
+    """createsuperuser and other commands save in autocommit mode."""
+    call_command(
+        "createsuperuser",
+        username="root",
+        email="root@example.org",
+        interactive=False,
+        stdout=StringIO(),
+    )
+    user = User.objects.get(username="root")
+    assert AccountRecord.objects.filter(kind="user", object_id=user.pk).exists()
+    assert verify_history()[0] == 0
