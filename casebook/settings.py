@@ -81,6 +81,33 @@ elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET_KEY):
     )
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
+# The key of the tamper-evident history chain (cases/history.py), kept apart from SECRET_KEY so
+# that a leaked session key cannot be used to rebuild the chain. Older keys stay in the fallbacks
+# for verification after `manage.py rotate_history_key`. A DEBUG run derives it from SECRET_KEY.
+HISTORY_KEY = env.str("HISTORY_KEY", default="")
+if not HISTORY_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "HISTORY_KEY is not set. Set it to a random string of at least 50 characters, "
+            "different from SECRET_KEY, and keep it with your backups: it verifies the history."
+        )
+    HISTORY_KEY = SECRET_KEY
+elif not DEBUG and (len(HISTORY_KEY) < 50 or HISTORY_KEY == SECRET_KEY):
+    raise ImproperlyConfigured(
+        "HISTORY_KEY is too weak for production: use a random string of at least 50 characters, "
+        "different from SECRET_KEY."
+    )
+HISTORY_KEY_FALLBACKS = env_list("HISTORY_KEY_FALLBACKS", [])
+# Signed checkpoints of the chain's head go to the `casebook.history.checkpoint` log and are
+# appended to this file, which belongs on another machine or an append-only volume: a copy the
+# database's writer cannot reach is what makes a rolled-back head visible.
+HISTORY_CHECKPOINT_FILE = env.str("HISTORY_CHECKPOINT_FILE", default="")
+# Seconds between checkpoints written by Celery beat (one is also written after every workflow
+# step).
+HISTORY_CHECKPOINT_INTERVAL = env_int("HISTORY_CHECKPOINT_INTERVAL", 300)
+if HISTORY_CHECKPOINT_INTERVAL < 1:
+    raise ImproperlyConfigured("HISTORY_CHECKPOINT_INTERVAL must be at least 1 (seconds).")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(

@@ -20,11 +20,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
+from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
 
 from casebook.accounts.roles import Role
 
-from .models import Case, CaseFactEditor, CaseState, Citation, Source, Transition
+from .history import checkpoint_on_commit
+from .models import Case, CaseFactEditor, CaseState, CaseTransition, Citation, Source, Transition
 from .text import fold
 
 S = CaseState
@@ -249,3 +251,15 @@ def offers(user: Any, case: Case) -> list[Offer]:
         else:
             found.append(Offer(step, None))
     return found
+
+
+def _checkpoint_after_step(sender: Any, instance: CaseTransition, created: bool, **kwargs) -> None:
+    """Every step leaves a signed checkpoint of the history chain outside the database, once it
+    has committed: the entries it wrote can no longer be rolled back unseen."""
+    if created and not kwargs.get("raw"):
+        checkpoint_on_commit()
+
+
+post_save.connect(
+    _checkpoint_after_step, sender=CaseTransition, dispatch_uid="cases.workflow.checkpoint"
+)

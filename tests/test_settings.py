@@ -19,6 +19,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "casebook.example.org",
     "FIELD_ENCRYPTION_KEYS": secrets.token_urlsafe(32),
     "EXPORT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    "HISTORY_KEY": secrets.token_urlsafe(64),
     "DATABASE_URL": "sqlite:///var/deploy-check.sqlite3",
 }
 
@@ -47,6 +48,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ("SECRET_KEY", "SECRET_KEY"),
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS"),
         ("FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_KEYS"),
+        ("HISTORY_KEY", "HISTORY_KEY"),
     ],
 )
 def test_missing_production_value_stops_start_up_naming_it(missing, named):
@@ -62,6 +64,7 @@ def test_missing_production_value_stops_start_up_naming_it(missing, named):
     [
         ("DEBUG", "ture"),
         ("SECRET_KEY", "short"),
+        ("HISTORY_KEY", "short"),
         ("DATABASE_URL", "mysq://nowhere"),
         ("SECURE_HSTS_SECONDS", "a year"),
         ("SECURE_SSL_REDIRECT", "maybe"),
@@ -84,3 +87,9 @@ def test_tasks_run_in_process_without_a_broker(settings):
     if os.environ.get("CELERY_BROKER_URL"):
         pytest.skip("a broker is configured for this run")
     assert live.CELERY_TASK_ALWAYS_EAGER is True
+
+
+def test_production_refuses_the_secret_key_as_the_history_key():
+    result = manage("check", **{**PRODUCTION, "HISTORY_KEY": PRODUCTION["SECRET_KEY"]})
+    assert result.returncode != 0
+    assert "HISTORY_KEY" in result.stderr

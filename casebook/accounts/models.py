@@ -74,3 +74,34 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class AccountRecord(models.Model):
+    """One recorded state of an account or an API token, linked into the history chain.
+
+    What decides who may do what is kept here on every change through the application
+    (casebook/accounts/records.py): group memberships, direct permissions, the superuser, staff
+    and active flags, and digests of the password hash and of the token's key hash, never the
+    hashes themselves. `manage.py verify_history` compares every account and token with its
+    latest record, so a change made by SQL matches no recorded state and is reported.
+    `state` is empty when the account or token was deleted.
+    """
+
+    class Kind(models.TextChoices):
+        USER = "user", _("account")
+        TOKEN = "token", _("API token")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    state = models.JSONField(null=True)
+    recorded_at = models.DateTimeField()
+    # Who made the change, when it was made in a request; kept as a number so the record
+    # outlives the account.
+    actor_id = models.PositiveBigIntegerField(null=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "object_id", "id"], name="account_record_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.object_id} at {self.recorded_at:%Y-%m-%d %H:%M}"

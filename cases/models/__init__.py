@@ -19,6 +19,7 @@ from .detention import (
     WgadCategory,
     Whereabouts,
 )
+from .history_keys import HistoryKeyAnchor
 from .organization import Organization, OrganizationName
 from .person import (
     Affiliation,
@@ -70,6 +71,7 @@ __all__ = [
     "Hand",
     "HistoryChainEntry",
     "HistoryChainHead",
+    "HistoryKeyAnchor",
     "Intervention",
     "InterventionStatus",
     "LanguageTag",

@@ -33,7 +33,12 @@ MANY_TO_MANY_FIELDS = {"violation_types", "charges", "treatment_concerns"}
 # Calls that are not writes of domain records, by module and receiver: the chain's own head and
 # entries, export jobs (operational rows, no history), spreadsheets, form sets, the accounts.
 NOT_DOMAIN = {
-    "cases/history.py": {"head", "head_model._default_manager", "entry_model._default_manager"},
+    "cases/history.py": {
+        "head",
+        "head_model._default_manager",
+        "entry_model._default_manager",
+        "anchor",
+    },
     "cases/exports/jobs.py": {"job", "ExportJob.objects"},
     "cases/exports/formats.py": {"workbook"},
     "cases/admin/base.py": {"formset", "self"},
@@ -46,7 +51,7 @@ NOT_DOMAIN_PACKAGES = ("casebook/accounts/", "casebook/settings.py")
 def _domain_models() -> set[str]:
     from cases import models
 
-    operational = {"ExportJob", "HistoryChainEntry", "HistoryChainHead"}
+    operational = {"ExportJob", "HistoryChainEntry", "HistoryChainHead", "HistoryKeyAnchor"}
     return {
         name
         for name in models.__all__

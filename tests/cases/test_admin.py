@@ -75,6 +75,7 @@ NOT_IN_ADMIN = {
     "ExportJob",
     "HistoryChainEntry",
     "HistoryChainHead",
+    "HistoryKeyAnchor",
     "Notification",
     "StaleEdit",
 }

@@ -207,10 +207,6 @@ def test_advocate_export_pages_are_free_of_every_name_form(client, advocate, wit
         assert form not in folded, f"{form!r} stands on the {page}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the dossier's free text is masked by cases/exports/dossier.py, changed apart",
-)
 def test_advocate_dossier_is_free_of_every_name_form(client, advocate, withheld):
     client.force_login(advocate)
     response = client.get(pages_of(withheld)["dossier"])

@@ -45,9 +45,11 @@ def submitted_case(author=None, **fields) -> Case:
 
 
 def all_versions() -> int:
+    """Every record the chain links: the versions, and the recorded states of accounts."""
+    from casebook.accounts.models import AccountRecord
     from cases.history import tracked_models
 
-    return sum(model.history.count() for model in tracked_models())
+    return sum(model.history.count() for model in tracked_models()) + AccountRecord.objects.count()
 
 
 # --- Four eyes -------------------------------------------------------------------------------
