@@ -47,6 +47,7 @@ BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=0 \
 	SECRET_KEY=bench-only-throwaway-secret-key-never-for-real-data-0123456789abcdef \
 	FIELD_ENCRYPTION_KEYS=bench-only-throwaway-salt \
 	HISTORY_KEY=bench-only-throwaway-history-key-never-for-real-data-0123456789 \
+	EXPORT_ENCRYPTION_KEYS=YmVuY2gtb25seS10aHJvd2F3YXktZXhwb3J0LWtleSE= \
 	ALLOWED_HOSTS=testserver,localhost \
 	SECURE_SSL_REDIRECT=0 STATIC_MANIFEST=0 LOG_LEVEL=WARNING
 

@@ -2,9 +2,9 @@
 
 Every value comes from an environment variable, optionally from a `.env` file in the project
 root. Defaults are the embedded set-up (SQLite under var/, tasks run in-process); production
-must set SECRET_KEY, ALLOWED_HOSTS, FIELD_ENCRYPTION_KEYS and EXPORT_ENCRYPTION_KEYS, and
-start-up stops with a message naming the variable when one is missing or malformed.
-docs/configuration.md lists them all.
+must set SECRET_KEY, HISTORY_KEY, ALLOWED_HOSTS, FIELD_ENCRYPTION_KEYS and
+EXPORT_ENCRYPTION_KEYS, and start-up stops with a message naming the variable when one is
+missing or malformed. docs/configuration.md lists them all.
 """
 
 from __future__ import annotations

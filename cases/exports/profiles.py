@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy as _
 from casebook.accounts.roles import Role
 
 from ..models import Recipient
-from ..queries import Purpose
 
-PLACEHOLDER = "[identity withheld]"
+# The one placeholder (cases.queries), re-exported for the export modules.
+from ..queries import PLACEHOLDER as PLACEHOLDER
+from ..queries import Purpose
 
 
 class Profile(models.TextChoices):

@@ -228,9 +228,10 @@ class HistoryChainHead(models.Model):
 class HistoryChainEntry(models.Model):
     """One link of the tamper-evident chain over every version record.
 
-    `entry_hash` = HMAC(content_hash + previous_hash) with a key derived from SECRET_KEY: someone
-    who can write to the database but does not hold the key can neither alter a version nor
-    rebuild the chain after altering one. `manage.py verify_history` checks it.
+    `entry_hash` = HMAC(content_hash + previous_hash) with a key derived from HISTORY_KEY (a
+    secret of its own, rotated by re-anchoring: HistoryKeyAnchor): someone who can write to the
+    database but does not hold the key can neither alter a version nor rebuild the chain after
+    altering one. `manage.py verify_history` checks it.
     """
 
     seq = models.BigAutoField(primary_key=True)
