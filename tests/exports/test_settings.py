@@ -48,10 +48,16 @@ def test_production_without_export_encryption_keys_stops_start_up_naming_them():
     assert "ImproperlyConfigured" in result.stderr
 
 
+# Test ids must be the same in every pytest-xdist worker: the random production key is added
+# inside the test, not in the parameters.
 @pytest.mark.parametrize(
-    "keys", ["not-a-key", "c2hvcnQ=", f"{PRODUCTION['EXPORT_ENCRYPTION_KEYS']},x"]
+    ("keys", "after_a_good_key"),
+    [("not-a-key", False), ("c2hvcnQ=", False), ("x", True)],
+    ids=["not-base64", "too-short", "second-key-bad"],
 )
-def test_malformed_export_encryption_key_stops_start_up_naming_it(keys):
+def test_malformed_export_encryption_key_stops_start_up_naming_it(keys, after_a_good_key):
+    if after_a_good_key:
+        keys = f"{PRODUCTION['EXPORT_ENCRYPTION_KEYS']},{keys}"
     result = manage("check", **{**PRODUCTION, "EXPORT_ENCRYPTION_KEYS": keys})
 
     assert result.returncode != 0
