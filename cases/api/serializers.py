@@ -153,9 +153,6 @@ class ServiceSerializer(serializers.ModelSerializer):
         raise NotImplementedError("views call the services")
 
 
-# --- Identity --------------------------------------------------------------------------------
-
-
 # --- Reference data --------------------------------------------------------------------------
 
 

@@ -1,7 +1,9 @@
 """The API's viewsets. Thin: querysets from the access gate, writes through the services.
 
-Every queryset starts from `visible_cases(request.user)` (cases.queries) or a function built on
-it (cases.queries); places, organizations and vocabularies are reference data for anyone
+Every queryset starts from a `visible_<record>` function of cases.queries, for the view's
+reader: the request's user, browsing, or for a file export the purpose of its profile. The
+filter sets are given the same reader and serializers mask withheld identities for it
+(cases.api.masking); places, organizations and vocabularies are reference data for anyone
 holding a role. Writes call the same services as the pages, so validation, optimistic locking,
 the workflow's bookkeeping and the version history are the same whichever door was used.
 """
