@@ -382,3 +382,12 @@ def test_admin_choices_of_people_and_sources_come_from_the_gate(world):
         records = world["people"] if field_name == "person" else world["sources"]
         assert records[hidden].pk not in chosen
         assert records["public"].pk in chosen
+
+
+def test_the_benchmark_counts_export_rows_through_the_same_reader(world):
+    from cases.bench.context import filtered_detentions
+
+    query = f"q={ENGLISH}"
+    assert filtered_detentions(world["users"]["monitor"], "internal", query).count() == 1
+    assert filtered_detentions(world["users"]["monitor"], "partner", query).count() == 0
+    assert filtered_detentions(world["users"]["advocate"], "partner", query).count() == 0
