@@ -130,7 +130,7 @@ if not SALT_KEY:
 
 # --- Applications --------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "casebook.admin_site.CasebookAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

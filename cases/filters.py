@@ -4,6 +4,12 @@ Each filter states its condition on the model it is about — a Case or a Detent
 detained person through it) — and the two FilterSets wrap what is not theirs in an EXISTS
 subquery: "cases with a detention whose status is released", "detentions whose case is in
 Nagchu". A semi-join never multiplies rows, so no filter needs DISTINCT and counts stay exact.
+
+Every filter set reads for a reader (cases.queries.Reader): given as `reader=`, or taken from
+the request's user. With neither — a background job that forgot to say for whom — it matches
+nothing. Text that matches names matches only the names the reader may read, so a search for
+a withheld name finds nothing for an advocate or for a partner or public export, exactly as
+the answer would show the placeholder.
 """
 
 from __future__ import annotations
@@ -17,8 +23,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from casebook.accounts.roles import Role
 
 from .dates import overlapping, range_bounds
 from .models import (
@@ -39,6 +43,7 @@ from .models import (
     VocabularyKey,
 )
 from .models.base import Certainty
+from .queries import Reader
 from .text import fold, search_key
 
 
@@ -110,14 +115,21 @@ def _variant_needle(text: str) -> str:
     return transliterated if len(transliterated) >= 3 else folded
 
 
-def people_named(text: str, *, withheld_too: bool = True) -> QuerySet:
-    """Ids of the people named, in any script or spelling, like `text`.
+def people_named(
+    text: str, reader: Reader | None = None, *, withheld_too: bool | None = None
+) -> QuerySet:
+    """Ids of the people named, in any script or spelling, like `text`, among the names the
+    reader may read: a withheld person's names match only for a reader who sees identities.
+    Without a reader, `withheld_too` says whether withheld names match; with neither, they do
+    not (fail closed).
 
     The query is folded like the stored search text, so case, accents and tone marks do not
     matter, and "zhaxi" finds 扎西 through the transliteration stored beside it.
     Each branch is served by a trigram index (migration 0008); their union is a short list
     of ids rather than a condition tested on every detention.
     """
+    if reader is not None:
+        withheld_too = reader.sees_identities
     by_variant = PersonName.objects.filter(search_text__contains=_variant_needle(text))
     if not withheld_too:
         # A hit on a withheld name would confirm that the person is in the data.
@@ -131,16 +143,60 @@ def people_named(text: str, *, withheld_too: bool = True) -> QuerySet:
     return by_variant.order_by().values("person_id").union(by_person.order_by().values("pk"))
 
 
-def cases_titled(text: str) -> QuerySet:
-    """Ids of the cases whose reference is `text` or whose title holds it."""
+def _withheld_people_named(text: str) -> QuerySet:
+    return Person.objects.filter(
+        identity_withheld=True, pk__in=people_named(text, withheld_too=True)
+    ).values("pk")
+
+
+def cases_titled(text: str, reader: Reader | None = None) -> QuerySet:
+    """Ids of the cases whose reference is `text` or whose title holds it.
+
+    A title may name a withheld person. For a reader who may not read that name, a case in
+    which a withheld person named like `text` is detained is not found by its title: the hit
+    would confirm the name the page masks.
+    """
     text = text.strip()
     if _too_short(text):
         return Case.objects.filter(reference__iexact=text).order_by().values("pk")
     matching = Case.objects.filter(Q(reference__iexact=text) | Q(title__icontains=text))
+    if reader is None or not reader.sees_identities:
+        naming_withheld = Detention.objects.filter(
+            case=OuterRef("pk"), person__in=_withheld_people_named(text)
+        )
+        matching = matching.filter(Q(reference__iexact=text) | ~Exists(naming_withheld))
     return matching.order_by().values("pk")
 
 
-class _SharedFilterSet(filters.FilterSet):
+class ReaderFilterSet(filters.FilterSet):
+    """A filter set that knows for whom it filters.
+
+    `reader=` names the reader (a Reader, or a user read as browsing); without it the
+    request's user is the reader. With neither, every queryset comes back empty: a filter set
+    built without saying for whom must not decide that withheld names may match.
+    """
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+        reader: Any = None,
+    ) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        if reader is None and request is not None:
+            reader = getattr(request, "user", None)
+        self.reader: Reader | None = None if reader is None else Reader.of(reader)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.reader is None:
+            return queryset.none()
+        return super().filter_queryset(queryset)
+
+
+class _SharedFilterSet(ReaderFilterSet):
     """Filters both lists offer. Subclasses say how to apply a case or detention condition."""
 
     occurred = EdtfFilter(
@@ -198,8 +254,7 @@ class _SharedFilterSet(filters.FilterSet):
     @property
     def sees_withheld_names(self) -> bool:
         """Only those who may read withheld identities may search by them."""
-        user = getattr(self.request, "user", None)
-        return user is None or user.has_role(Role.MONITOR, Role.REVIEWER, Role.ADMINISTRATOR)
+        return self.reader is not None and self.reader.sees_identities
 
     # How each kind of condition reaches the list's own model.
     def on_case(self, queryset: QuerySet, condition: Q) -> QuerySet:
@@ -315,14 +370,16 @@ class DetentionFilter(_SharedFilterSet):
     def filter_text(self, queryset, name, value):
         if not value.strip():
             return queryset
-        people = people_named(value, withheld_too=self.sees_withheld_names)
+        people = people_named(value, self.reader)
         # One list of matching ids from two index lookups, not an OR tested on every row.
         matching = (
             Detention.objects.filter(person_id__in=people)
             .order_by()
             .values("pk")
             .union(
-                Detention.objects.filter(case_id__in=cases_titled(value)).order_by().values("pk")
+                Detention.objects.filter(case_id__in=cases_titled(value, self.reader))
+                .order_by()
+                .values("pk")
             )
         )
         return queryset.filter(pk__in=matching)
@@ -350,8 +407,8 @@ class CaseFilter(_SharedFilterSet):
     def filter_text(self, queryset, name, value):
         if not value.strip():
             return queryset
-        people = people_named(value, withheld_too=self.sees_withheld_names)
-        matching = cases_titled(value).union(
+        people = people_named(value, self.reader)
+        matching = cases_titled(value, self.reader).union(
             Detention.objects.filter(person_id__in=people).order_by().values("case_id")
         )
         return queryset.filter(pk__in=matching)
@@ -367,7 +424,7 @@ def reply_overdue(today: datetime.date) -> Q:
     )
 
 
-class InterventionFilter(filters.FilterSet):
+class InterventionFilter(ReaderFilterSet):
     # A choice rather than a BooleanFilter, whose widget reads any other word as "not given":
     # a misspelt value answers 400 instead of listing everything.
     reply_overdue = filters.ChoiceFilter(
@@ -392,7 +449,7 @@ class InterventionFilter(filters.FilterSet):
         return queryset.filter(kind__in=value) if value else queryset
 
 
-class EventFilter(filters.FilterSet):
+class EventFilter(ReaderFilterSet):
     detention = filters.UUIDFilter(
         field_name="detention__public_id", label=_("Public id of the detention")
     )
@@ -411,5 +468,6 @@ __all__ = [
     "DetentionFilter",
     "EventFilter",
     "InterventionFilter",
+    "ReaderFilterSet",
     "ValidationError",
 ]

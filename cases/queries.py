@@ -32,6 +32,7 @@ from .models import (
     DetentionEvent,
     Intervention,
     Person,
+    PersonName,
     Place,
     Source,
 )
@@ -210,6 +211,28 @@ def visible_people(who: Any, purpose: Purpose | None = None) -> QuerySet[Person]
     return Person.objects.filter(in_visible_case | unattached)
 
 
+def visible_named_people(who: Any, purpose: Purpose | None = None) -> QuerySet[Person]:
+    """People the reader may see and whose names they may read: a withheld person's names
+    only for a reader who sees identities. Anything that matches or shows names starts here,
+    so that a search hit cannot confirm a withheld person is in the data."""
+    reader = Reader.of(who, purpose)
+    people = visible_people(reader)
+    return people if reader.sees_identities else people.filter(identity_withheld=False)
+
+
+def visible_person_names(who: Any, purpose: Purpose | None = None) -> QuerySet[PersonName]:
+    """The name variants of the people whose names the reader may read."""
+    return PersonName.objects.filter(person__in=visible_named_people(who, purpose).values("pk"))
+
+
+def cases_of_people(
+    people: QuerySet[Person], who: Any, purpose: Purpose | None = None
+) -> QuerySet[Case]:
+    """The cases the reader may see in which one of `people` is detained."""
+    detained = Detention.objects.filter(case=OuterRef("pk"), person__in=people.values("pk"))
+    return visible_cases(who, purpose).filter(Exists(detained))
+
+
 def _people_wholly_visible(reader: Reader, cases: QuerySet[Case]) -> QuerySet[Person]:
     """People none of whose detentions is in a case hidden from the reader.
 
@@ -309,4 +332,6 @@ RELATED_GATES = {
     Case: visible_cases,
     Detention: visible_detentions,
     DetentionEvent: visible_events,
+    Person: visible_people,
+    Source: visible_sources,
 }

@@ -26,7 +26,7 @@ from rest_framework import serializers
 from casebook.accounts.roles import Role
 from cases import queries as access
 from cases import workflow
-from cases.exports.profiles import PLACEHOLDER
+from cases.api.masking import IdentityMaskingMixin
 from cases.models import (
     AccessGrant,
     Affiliation,
@@ -151,29 +151,6 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     def update(self, instance: Any, validated_data: dict) -> Any:  # pragma: no cover
         raise NotImplementedError("views call the services")
-
-
-# --- Identity --------------------------------------------------------------------------------
-
-
-def shows_identity(serializer: serializers.Field, person: Person) -> bool:
-    """Withheld identities are kept from readers who may not export internally (advocates):
-    the API is a door out of the organisation like an export is."""
-    return not person.identity_withheld or serializer.context.get("full_identity", False)
-
-
-def _masked(data: dict) -> dict:
-    data["name"] = PLACEHOLDER
-    for key in ("description", "birth_date"):
-        if key in data:
-            data[key] = ""
-    for key in ("birth_date_earliest", "birth_date_latest"):
-        if key in data:
-            data[key] = None
-    for key in ("names", "affiliations", "consents"):
-        if key in data:
-            data[key] = []
-    return data
 
 
 # --- Reference data --------------------------------------------------------------------------
@@ -491,15 +468,11 @@ class ConsentRecordSerializer(ConsentSerializer, ServiceSerializer):
         _fix_person_once_saved(self)
 
 
-class PersonSummarySerializer(serializers.ModelSerializer):
+class PersonSummarySerializer(IdentityMaskingMixin, serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = ["public_id", "name", "description", "is_group", "head_count", "identity_withheld"]
         read_only_fields = fields
-
-    def to_representation(self, instance: Person) -> dict:
-        data = super().to_representation(instance)
-        return data if shows_identity(self, instance) else _masked(data)
 
 
 class PersonDetentionSerializer(serializers.ModelSerializer):
@@ -536,7 +509,7 @@ PERSON_FIELDS = [
 ]
 
 
-class PersonSerializer(ServiceSerializer):
+class PersonSerializer(IdentityMaskingMixin, ServiceSerializer):
     """A person. `names` may be given when creating; afterwards name variants, affiliations
     and consents are records of their own (/api/v1/person-names/, /affiliations/,
     /consents/), read-only here."""
@@ -576,10 +549,6 @@ class PersonSerializer(ServiceSerializer):
         super().__init__(*args, **kwargs)
         if self.instance is not None:
             self.fields["names"].read_only = True
-
-    def to_representation(self, instance: Person) -> dict:
-        data = super().to_representation(instance)
-        return data if shows_identity(self, instance) else _masked(data)
 
 
 # --- Sources and citations -------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The API's viewsets. Thin: querysets from the access gate, writes through the services.
 
-Every queryset starts from `visible_cases(request.user)` (cases.queries) or a function built on
-it (cases.queries); places, organizations and vocabularies are reference data for anyone
+Every queryset starts from a `visible_<record>` function of cases.queries, for the view's
+reader: the request's user, browsing, or for a file export the purpose of its profile. The
+filter sets are given the same reader and serializers mask withheld identities for it
+(cases.api.masking); places, organizations and vocabularies are reference data for anyone
 holding a role. Writes call the same services as the pages, so validation, optimistic locking,
 the workflow's bookkeeping and the version history are the same whichever door was used.
 """
@@ -56,7 +58,7 @@ from cases.models import (
     Term,
     Vocabulary,
 )
-from cases.queries import Reader, visible_cases
+from cases.queries import Purpose, Reader, visible_cases
 from cases.relations import visible_case_relations
 from cases.services.cases import case_create, case_update
 from cases.services.common import EditConflict
@@ -135,6 +137,16 @@ PUBLIC_ID_PATTERN = r"[0-9a-fA-F-]{32,36}"
 NO_INPUT_SERIALIZER = drf_serializers.Serializer
 
 
+class ReaderFilterBackend(DjangoFilterBackend):
+    """Hands the filter set the view's reader, purpose included: a file export filters for
+    its profile, so `q=` matches the same names as the same export run as a background job."""
+
+    def get_filterset_kwargs(self, request: Request, queryset: QuerySet, view: Any) -> dict:
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs["reader"] = view.reader
+        return kwargs
+
+
 class ApiViewSet(viewsets.GenericViewSet):
     """Common ground: who may call, how lists sort, what serializers know of the reader."""
 
@@ -142,10 +154,17 @@ class ApiViewSet(viewsets.GenericViewSet):
     sort_fields: dict[str, SortField] = {}
     default_ordering: tuple[str, ...] = ()
     tiebreak = SortField("public_id", "uuid")
+    # Why this request reads: browsing, unless a file export sets its profile's purpose.
+    read_purpose: Purpose = Purpose.BROWSE
+
+    @property
+    def reader(self) -> Reader:
+        return Reader.of(self.request.user, self.read_purpose)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        context["full_identity"] = Reader.of(self.request.user).sees_identities
+        context["reader"] = self.reader
+        context["full_identity"] = self.reader.sees_identities
         return context
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
@@ -443,7 +462,7 @@ class CaseViewSet(
 
     lookup_field = "reference"
     lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}"
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ReaderFilterBackend]
     filterset_class = CaseFilter
     export_kind = "cases"
     # Input is checked by the plain case serializer; answers carry the detail.
@@ -479,7 +498,8 @@ class CaseViewSet(
         return serializers.CaseDetailSerializer
 
     def export_queryset(self, profile: Profile) -> QuerySet[Case]:
-        return self.filter_queryset(visible_cases(self.request.user, PURPOSES[profile]))
+        self.read_purpose = PURPOSES[profile]
+        return self.filter_queryset(visible_cases(self.reader))
 
     def service_create(self, data: dict[str, Any]) -> Case:
         types = data.pop("violation_types", [])
@@ -685,7 +705,7 @@ class DetentionViewSet(
     lookup_field = "public_id"
     lookup_value_regex = PUBLIC_ID_PATTERN
     serializer_class = serializers.DetentionSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ReaderFilterBackend]
     filterset_class = DetentionFilter
     export_kind = "detentions"
     sort_fields = {
@@ -705,7 +725,8 @@ class DetentionViewSet(
         )
 
     def export_queryset(self, profile: Profile) -> QuerySet[Detention]:
-        return self.filter_queryset(access.visible_detentions(self.request.user, PURPOSES[profile]))
+        self.read_purpose = PURPOSES[profile]
+        return self.filter_queryset(access.visible_detentions(self.reader))
 
     def service_create(self, data: dict[str, Any]) -> Detention:
         return detention_create(
@@ -781,7 +802,7 @@ class PersonViewSet(
         )
         text = self.request.query_params.get("q", "").strip()
         if self.action == "list" and text:
-            named = people_named(text, withheld_too=Reader.of(user).sees_identities)
+            named = people_named(text, self.reader)
             people = people.filter(pk__in=named)
         return people
 
@@ -844,11 +865,7 @@ class PersonPartViewSet(
     tiebreak = SortField("id", "int")
 
     def people(self) -> QuerySet[Person]:
-        user = self.request.user
-        people = access.visible_people(user)
-        if not Reader.of(user).sees_identities:
-            people = people.filter(identity_withheld=False)
-        return people
+        return access.visible_named_people(self.reader)
 
     def get_queryset(self) -> QuerySet:
         records = self.model.objects.filter(person__in=self.people().values("pk")).select_related(
@@ -1118,7 +1135,7 @@ class EventViewSet(
     facts (a verified case goes back to review)."""
 
     serializer_class = serializers.EventSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ReaderFilterBackend]
     filterset_class = EventFilter
     lookup_value_regex = r"\d+"
     tiebreak = SortField("id", "int")
@@ -1170,7 +1187,7 @@ class InterventionViewSet(
 
     permission_classes = [IsAuthenticated, TokenScope, InterventionWriters]
     serializer_class = serializers.InterventionSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ReaderFilterBackend]
     filterset_class = InterventionFilter
     lookup_value_regex = r"\d+"
     tiebreak = SortField("id", "int")
@@ -1617,7 +1634,7 @@ class TermViewSet(ReferenceViewSet):
 )
 class StatisticsViewSet(mixins.ListModelMixin, ApiViewSet):
     permission_classes = [IsAuthenticated]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ReaderFilterBackend]
     filterset_class = DetentionFilter
     pagination_class = None
     serializer_class = serializers.StatisticsSerializer

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from django.http import QueryDict
@@ -20,11 +19,11 @@ from .common import Out, Section
 def filtered_detentions(user: Any, profile: str, params: str = "") -> Any:
     """The rows an export of `profile` with the query string `params` holds, through the same
     filter set the endpoint uses."""
-    queryset = access.visible_detentions(user, PURPOSES[Profile(profile)])
+    reader = access.Reader.of(user, PURPOSES[Profile(profile)])
+    queryset = access.visible_detentions(reader)
     if not params:
         return queryset
-    request = SimpleNamespace(user=user, query_params=QueryDict(params))
-    filterset = DetentionFilter(data=QueryDict(params), queryset=queryset, request=request)
+    filterset = DetentionFilter(data=QueryDict(params), queryset=queryset, reader=reader)
     if not filterset.is_valid():
         raise ValueError(f"bad filter {params!r}: {filterset.errors}")
     return filterset.qs

@@ -158,17 +158,18 @@ def export_queryset(
 ) -> QuerySet:
     """The detentions or cases an export of `kind` for `user` and `profile` holds.
 
-    Starts from visible_cases(user, purpose of the profile) — the one gate — and applies the
-    shared filters. Invalid filters raise ValidationError with each field's messages: an
-    export never silently drops a filter it could not read.
+    One reader — the user, for the profile's purpose — decides both where the rows start
+    (visible_cases, the one gate) and what the shared filters may match: a job runs without
+    a request, and its `q=` must not find a withheld name the same export through the API
+    would not. Invalid filters raise ValidationError with each field's messages: an export
+    never silently drops a filter it could not read.
     """
+    reader = Reader.of(user, PURPOSES[profile])
     if kind == ExportKind.DETENTIONS:
-        base = Detention.objects.filter(
-            visible_case_condition(user, PURPOSES[profile], via="case__")
-        )
+        base = Detention.objects.filter(visible_case_condition(reader, via="case__"))
     else:
-        base = visible_cases(user, PURPOSES[profile])
-    filterset = _filterset_class(kind)(data=_as_querydict(filters), queryset=base)
+        base = visible_cases(reader)
+    filterset = _filterset_class(kind)(data=_as_querydict(filters), queryset=base, reader=reader)
     if not filterset.is_valid():
         raise ValidationError(
             {
