@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -157,6 +158,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through the site's template settings, so that a widget may use templates/.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database ------------------------------------------------------------------------------------
 _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'casebook.sqlite3'}"

@@ -75,7 +75,6 @@ class CaseEditForm(forms.ModelForm):
             "title": forms.TextInput(attrs={"autocomplete": "off"}),
             "summary": forms.Textarea(attrs={"rows": 4}),
             "narrative": forms.Textarea(attrs={"rows": 12}),
-            "occurred": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             "violation_types": forms.CheckboxSelectMultiple,
         }
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import cases as case_views
+from .views import dates as date_views
 from .views import edit as edit_views
 from .views import history as history_views
 from .views import notifications as notification_views
@@ -30,6 +31,7 @@ urlpatterns = [
         history_views.person_restore,
         name="person-restore",
     ),
+    path("dates/reading/", date_views.date_reading, name="date-reading"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path(
         "notifications/mark-read/",
