@@ -177,6 +177,21 @@ class CaseEditForm(forms.ModelForm):
         return data
 
 
+class CaseCreateForm(CaseEditForm):
+    """The facts a new case opens with. People, detentions, sources and interventions are
+    added on its page once it exists; any confidentiality may be chosen, since nothing is
+    being lowered."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, may_lower=True, **kwargs)
+        del self.fields["version"]
+        self.fields.pop("confidentiality_reason", None)
+
+    def creation_fields(self) -> dict[str, Any]:
+        """The facts as `case_create` takes them."""
+        return {name: self.cleaned_data[name] for name in CASE_SCALAR_FIELDS}
+
+
 class TransitionForm(forms.Form):
     """One workflow step from the case page. Whether a comment is required is the state
     machine's rule (cases.workflow.check), so it is not repeated here."""
