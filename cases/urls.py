@@ -6,6 +6,7 @@ from .views import edit as edit_views
 from .views import entry as entry_views
 from .views import history as history_views
 from .views import notifications as notification_views
+from .views import people as people_views
 from .views import workflow as workflow_views
 
 app_name = "cases"
@@ -28,6 +29,7 @@ urlpatterns = [
         history_views.case_restore,
         name="case-restore",
     ),
+    path("people/<uuid:public_id>/", people_views.person_detail, name="person-detail"),
     path("people/<uuid:public_id>/history/", history_views.person_history, name="person-history"),
     path(
         "people/<uuid:public_id>/history/restore/",
