@@ -36,7 +36,9 @@ def url(person):
 
 def test_a_monitor_sees_every_name_and_every_detention(client, monitor, tashi):
     first = DetentionFactory(person=tashi, case=CaseFactory(title="Arrests in Sog, 2014"))
-    DetentionFactory(person=tashi, case=CaseFactory(title="Second arrest, 2016"), detained_on="2016-05")
+    DetentionFactory(
+        person=tashi, case=CaseFactory(title="Second arrest, 2016"), detained_on="2016-05"
+    )
     client.force_login(monitor)
     response = client.get(url(tashi))
     html = response.content.decode()
@@ -97,8 +99,8 @@ def test_an_advocate_sees_only_verified_cases(client, advocate, tashi):
 
 
 def test_sensitive_fields_never_show(client, monitor, tashi):
-    from cases.services.people import person_update
     from casebook.accounts.system import system_user
+    from cases.services.people import person_update
 
     DetentionFactory(person=tashi)
     person_update(
