@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import cases as case_views
+from .views import dashboard as dashboard_views
 from .views import dates as date_views
 from .views import edit as edit_views
 from .views import entry as entry_views
@@ -12,7 +13,8 @@ from .views import workflow as workflow_views
 app_name = "cases"
 
 urlpatterns = [
-    path("", case_views.case_list, name="case-list"),
+    path("", dashboard_views.dashboard, name="dashboard"),
+    path("cases/", case_views.case_list, name="case-list"),
     # Before the case page's pattern, which would read "new" as a reference.
     path("cases/new/", entry_views.case_new, name="case-new"),
     path("cases/<str:reference>/", case_views.case_detail, name="case-detail"),

@@ -85,11 +85,13 @@ def test_bad_input_keeps_what_was_typed_names_the_field_and_writes_nothing(clien
     assert "not a date we can read" in html
 
 
-def test_the_case_list_offers_new_case_to_editors_only(client, monitor, advocate):
+def test_the_dashboard_and_the_case_list_offer_new_case_to_editors_only(client, monitor, advocate):
     client.force_login(monitor)
-    assert 'href="/cases/new/"' in client.get("/").content.decode()
+    for page in ("/", "/cases/"):
+        assert 'href="/cases/new/"' in client.get(page).content.decode()
     client.force_login(advocate)
-    assert 'href="/cases/new/"' not in client.get("/").content.decode()
+    for page in ("/", "/cases/"):
+        assert 'href="/cases/new/"' not in client.get(page).content.decode()
 
 
 def test_the_form_needs_the_csrf_token(monitor):
