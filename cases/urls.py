@@ -8,6 +8,7 @@ from .views import entry as entry_views
 from .views import history as history_views
 from .views import notifications as notification_views
 from .views import people as people_views
+from .views import review as review_views
 from .views import workflow as workflow_views
 
 app_name = "cases"
@@ -23,6 +24,7 @@ urlpatterns = [
         workflow_views.case_transition_view,
         name="case-transition",
     ),
+    path("cases/<str:reference>/review/", review_views.case_review, name="case-review"),
     path("cases/<str:reference>/watch/", workflow_views.case_watch_view, name="case-watch"),
     path("cases/<str:reference>/edit/", edit_views.case_edit, name="case-edit"),
     path("cases/<str:reference>/history/", history_views.case_history, name="case-history"),
