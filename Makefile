@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock 2>/dev/null | cut -c1-12)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install lint format check-python smoke clean bench
+.PHONY: run test install lint format check-python smoke clean bench vendor
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Casebook needs Python 3.11 or newer; set PYTHON=python3.11 (or newer).")'
@@ -57,6 +57,10 @@ bench: install
 		--seed $(BENCH_SEED) $(if $(filter 1 yes true,$(BENCH_KEEP)),--keep)
 	$(BENCH_ENV) $(BIN)/python manage.py bench --scale $(BENCH_SCALE) --seed $(BENCH_SEED) \
 		--output docs/benchmarks.md
+
+# Front-end assets from the npm registry, verified and committed (vendor.toml); no Node.js.
+vendor: check-python
+	$(PYTHON) tools/vendor.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -186,6 +187,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets render through the site's template settings, so that a widget may use templates/.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 # --- Database ------------------------------------------------------------------------------------
 _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'casebook.sqlite3'}"
 try:
@@ -232,7 +236,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "cases:case-list"
+LOGIN_REDIRECT_URL = "cases:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Security headers and cookies ----------------------------------------------------------------

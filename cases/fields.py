@@ -44,6 +44,12 @@ class UncertainDateField(models.CharField):
         kwargs["latest_field"] = self.latest_field
         return name, path, args, kwargs
 
+    def formfield(self, **kwargs: Any) -> Any:
+        # Forms take dates as people type them ("March 2014", "about 2014") and store EDTF.
+        from .forms_dates import UncertainDateFormField
+
+        return super().formfield(**{"form_class": UncertainDateFormField, **kwargs})
+
     def validate(self, value: Any, model_instance: models.Model | None) -> None:
         super().validate(value, model_instance)
         parse_uncertain_date(value)

@@ -75,7 +75,6 @@ class CaseEditForm(forms.ModelForm):
             "title": forms.TextInput(attrs={"autocomplete": "off"}),
             "summary": forms.Textarea(attrs={"rows": 4}),
             "narrative": forms.Textarea(attrs={"rows": 12}),
-            "occurred": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             "violation_types": forms.CheckboxSelectMultiple,
         }
 
@@ -176,6 +175,21 @@ class CaseEditForm(forms.ModelForm):
         if self.cleaned_data.get("confidentiality_reason"):
             data["confidentiality_reason"] = self.cleaned_data["confidentiality_reason"]
         return data
+
+
+class CaseCreateForm(CaseEditForm):
+    """The facts a new case opens with. People, detentions, sources and interventions are
+    added on its page once it exists; any confidentiality may be chosen, since nothing is
+    being lowered."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, may_lower=True, **kwargs)
+        del self.fields["version"]
+        self.fields.pop("confidentiality_reason", None)
+
+    def creation_fields(self) -> dict[str, Any]:
+        """The facts as `case_create` takes them."""
+        return {name: self.cleaned_data[name] for name in CASE_SCALAR_FIELDS}
 
 
 class TransitionForm(forms.Form):

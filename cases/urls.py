@@ -1,21 +1,30 @@
 from django.urls import path
 
 from .views import cases as case_views
+from .views import dashboard as dashboard_views
+from .views import dates as date_views
 from .views import edit as edit_views
+from .views import entry as entry_views
 from .views import history as history_views
 from .views import notifications as notification_views
+from .views import people as people_views
+from .views import review as review_views
 from .views import workflow as workflow_views
 
 app_name = "cases"
 
 urlpatterns = [
-    path("", case_views.case_list, name="case-list"),
+    path("", dashboard_views.dashboard, name="dashboard"),
+    path("cases/", case_views.case_list, name="case-list"),
+    # Before the case page's pattern, which would read "new" as a reference.
+    path("cases/new/", entry_views.case_new, name="case-new"),
     path("cases/<str:reference>/", case_views.case_detail, name="case-detail"),
     path(
         "cases/<str:reference>/transition/",
         workflow_views.case_transition_view,
         name="case-transition",
     ),
+    path("cases/<str:reference>/review/", review_views.case_review, name="case-review"),
     path("cases/<str:reference>/watch/", workflow_views.case_watch_view, name="case-watch"),
     path("cases/<str:reference>/edit/", edit_views.case_edit, name="case-edit"),
     path("cases/<str:reference>/history/", history_views.case_history, name="case-history"),
@@ -24,12 +33,14 @@ urlpatterns = [
         history_views.case_restore,
         name="case-restore",
     ),
+    path("people/<uuid:public_id>/", people_views.person_detail, name="person-detail"),
     path("people/<uuid:public_id>/history/", history_views.person_history, name="person-history"),
     path(
         "people/<uuid:public_id>/history/restore/",
         history_views.person_restore,
         name="person-restore",
     ),
+    path("dates/reading/", date_views.date_reading, name="date-reading"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path(
         "notifications/mark-read/",

@@ -15,6 +15,8 @@ from django.shortcuts import render
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from casebook.accounts.roles import Role
+
 from .. import workflow
 from ..models import Case, CaseState, CaseWatch
 from ..permissions import may
@@ -30,6 +32,18 @@ STATE_EXPLANATIONS = {
     CaseState.DISPUTED: _("Verified once, now disputed. It must be resubmitted for review."),
     CaseState.REJECTED: _("Rejected by a reviewer. A reviewer can reopen it as a draft."),
 }
+
+
+RETURNED_EXPLANATION = _(
+    "Returned to the monitor by a reviewer: see the reviewer's comment, then resubmit it."
+)
+
+
+def _state_explanation(case: Case, transitions: list) -> str:
+    # A returned case is a draft again, but it has been reviewed.
+    if case.state == CaseState.DRAFT and transitions and transitions[-1].action == "return":
+        return RETURNED_EXPLANATION
+    return STATE_EXPLANATIONS.get(case.state, "")
 
 
 # What the comment box of each step asks for.
@@ -146,8 +160,9 @@ def render_case_page(
         and not any(offer.error and not offer.refused_because for offer in offers),
         "typed_comment": typed_comment,
         "refusal_changes": refusal_changes or [],
-        "state_explanation": STATE_EXPLANATIONS.get(case.state, ""),
+        "state_explanation": _state_explanation(case, transitions),
         "may_edit": may(user, "edit", case),
+        "may_review": case.state == CaseState.SUBMITTED and user.has_role(Role.REVIEWER),
         "watching": CaseWatch.objects.filter(case=case, user=user).exists(),
     }
     return render(request, "cases/case_detail.html", context, status=status)

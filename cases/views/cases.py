@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 from casebook.accounts.roles import Role
 
 from ..models import Case, Detention, Place, PlaceName
-from ..queries import case_list_for
+from ..queries import Reader, case_list_for
 from ..redaction import NO_MASK
 from .case_page import render_case_page
 from .common import case_page_case_or_404
@@ -116,6 +116,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "empty_reason": _empty_reason(request.user) if not page.paginator.count else "",
+        "may_open_cases": Reader.of(request.user).is_editor,
     }
     return render(request, "cases/case_list.html", context)
 

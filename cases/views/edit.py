@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,7 +36,7 @@ from ..services.cases import case_update
 from ..services.common import EditConflict
 from ..services.confidentiality import case_set_confidentiality, may_lower
 from ..services.history import stale_edit_keep
-from .common import visible_case_or_404
+from .common import add_service_errors, visible_case_or_404
 from .history import snapshot_accessors
 
 
@@ -49,15 +49,6 @@ def _editable_case_or_403(user: Any, reference: str) -> Case:
             )
         raise PermissionDenied(_("Your role does not let you edit cases."))
     return case
-
-
-def _add_service_errors(form: CaseEditForm, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form's fields, or above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else NON_FIELD_ERRORS, errors)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -93,7 +84,7 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     except EditConflict as conflict:
         return _conflict_page(request, form, conflict)
     except ValidationError as error:
-        _add_service_errors(form, error)
+        add_service_errors(form, error)
         fresh = visible_case_or_404(request.user, reference)
         return render(request, "cases/case_edit.html", {"case": fresh, "form": form}, status=400)
 

@@ -70,6 +70,9 @@ def case_transition_view(request: HttpRequest, reference: str) -> HttpResponse:
         _("Done: %(action)s. The case is now %(state)s.")
         % {"action": step.get_action_display(), "state": step.get_to_state_display()},
     )
+    # From the review page, the reviewer goes back to the queue for the next case.
+    if request.POST.get("then") == "queue":
+        return redirect("cases:dashboard")
     return redirect("cases:case-detail", reference=case.reference)
 
 

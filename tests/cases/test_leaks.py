@@ -61,7 +61,8 @@ def staff_monitor(db):
 
 PAGES = [
     "/",
-    "/?page=1",
+    "/cases/",
+    "/cases/?page=1",
     "/notifications/",
 ]
 CASE_PAGES = ["/cases/{ref}/", "/cases/{ref}/history/", "/cases/{ref}/edit/"]
@@ -84,7 +85,7 @@ def test_pages_hold_back_a_restricted_case(client, secret, who, request):
 
 def test_the_case_count_does_not_count_it(client, secret, monitor):
     client.force_login(monitor)
-    body = client.get("/").content.decode()
+    body = client.get("/cases/").content.decode()
     assert "Open case" in body
     assert "1 case" in body
 
@@ -156,10 +157,10 @@ def test_the_administrator_sees_it_and_a_granted_monitor_too(
     client, secret, administrator, monitor
 ):
     client.force_login(administrator)
-    assert b"RESTRICTED-MARKER-TITLE" in client.get("/").content
+    assert b"RESTRICTED-MARKER-TITLE" in client.get("/cases/").content
     access_grant(acting_user=administrator, case=secret["case"], user=monitor)
     client.force_login(monitor)
-    assert b"RESTRICTED-MARKER-TITLE" in client.get("/").content
+    assert b"RESTRICTED-MARKER-TITLE" in client.get("/cases/").content
     page = client.get(f"/cases/{secret['case'].reference}/")
     assert page.status_code == 200
     assert b"RESTRICTED-MARKER-PERSON" in page.content
@@ -172,4 +173,5 @@ def test_a_revoked_grant_closes_it_again(client, secret, administrator, monitor)
     access_revoke(acting_user=administrator, grant=grant)
     client.force_login(monitor)
     assert_no_leak(client.get("/"), secret["case"])
+    assert_no_leak(client.get("/cases/"), secret["case"])
     assert client.get(f"/cases/{secret['case'].reference}/").status_code == 404

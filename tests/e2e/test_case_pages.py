@@ -62,6 +62,14 @@ def test_monitor_reads_the_drilda_case(live_server, dolma, drilda_case, browser_
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
+    # The dashboard: her draft, and the way to every case.
+    expect(page.get_by_role("heading", name="Your work", exact=True)).to_be_visible()
+    drafts = page.get_by_role("region", name="Your drafts")
+    expect(drafts.get_by_role("link", name=re.compile(re.escape(title)))).to_be_visible()
+    assert fits_the_screen(page)
+    page.screenshot(path=artifacts / "dashboard-1280.png", full_page=True)
+    page.get_by_role("banner").get_by_role("link", name="Cases", exact=True).click()
+
     # The list: the case, who is logged in, and the stylesheet applied.
     expect(page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
     expect(page.get_by_role("banner")).to_contain_text("Dolma")

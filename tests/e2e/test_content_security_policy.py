@@ -65,10 +65,11 @@ def test_no_page_breaks_the_content_security_policy(
     page.get_by_label("User name").fill("lobsang")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Your work", exact=True)).to_be_visible()
 
     paths = [
         "/",
+        "/cases/",
         f"/cases/{drilda_reference}/",
         f"/cases/{drilda_reference}/history/",
         "/notifications/",
