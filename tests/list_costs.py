@@ -240,7 +240,7 @@ PAGES = {
     "export jobs": Target(
         "monitor", reverse("cases:export-job-list"), marked('class="export-progress"')
     ),
-    "API tokens": Target("monitor", reverse("accounts:tokens"), marked("<td><code>cb_")),
+    "API tokens": Target("monitor", reverse("accounts:tokens"), marked("><code>cb_")),
 }
 # One case's versions and its detention's: a few, then one more of each per row.
 HISTORY = {

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from casebook.accounts.roles import Role
 
 from ..models import Case, CaseFactEditor, Citation
+from ..redaction import NO_MASK
 from ..workflow import case_citations, corroboration_problem, count_independent
 from .case_page import step_offers
 from .cases import place_hierarchy_labels
@@ -122,6 +123,8 @@ def case_review(request: HttpRequest, reference: str) -> HttpResponse:
         "corroboration_problem": corroboration_problem(case),
         "four_eyes": CaseFactEditor.objects.filter(case=case, user=request.user).exists(),
         "offers": offers,
+        # Reviewers read identities: the citations' free text goes through no mask.
+        "mask": NO_MASK,
         "withheld_names": (
             withheld_name_occurrences(case)
             if any(offer.action == "verify" for offer in offers)
