@@ -87,3 +87,13 @@ def browser_page(insecure_cookies_for_http) -> Iterator:
         finally:
             context.close()
             browser.close()
+
+
+def log_in(page, live_server, username: str) -> None:
+    """Log in through the login form, as a person would."""
+    from ..factories import PASSWORD
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()

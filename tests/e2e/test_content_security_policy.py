@@ -12,8 +12,8 @@ import pytest
 
 from casebook.accounts.roles import Role
 
-from ..factories import PASSWORD, UserFactory
-from .conftest import needs_chromium
+from ..factories import UserFactory
+from .conftest import log_in, needs_chromium
 
 pytestmark = [
     pytest.mark.e2e,
@@ -61,10 +61,7 @@ def test_no_page_breaks_the_content_security_policy(
     )
     page.add_init_script(RECORD_VIOLATIONS)
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("User name").fill("lobsang")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "lobsang")
     expect(page.get_by_role("heading", name="Your work", exact=True)).to_be_visible()
 
     paths = [

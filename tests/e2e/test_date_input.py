@@ -6,8 +6,8 @@ import pytest
 
 from casebook.accounts.roles import Role
 
-from ..factories import PASSWORD, UserFactory
-from .conftest import needs_chromium
+from ..factories import UserFactory
+from .conftest import log_in, needs_chromium
 
 pytestmark = [
     pytest.mark.e2e,
@@ -36,10 +36,7 @@ def test_the_date_is_read_back_while_typing(live_server, dolma, reference, brows
     violations: list[str] = []
     page.on("console", lambda message: message.type == "error" and violations.append(message.text))
     page.on("response", lambda response: response.status >= 400 and violations.append(response.url))
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("User name").fill("dolma")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "dolma")
     page.goto(f"{live_server.url}/cases/{reference}/edit/")
 
     date = page.get_by_label("Occurred", exact=True)

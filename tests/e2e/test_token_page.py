@@ -6,8 +6,8 @@ import pytest
 
 from casebook.accounts.roles import Role
 
-from ..factories import PASSWORD, UserFactory
-from .conftest import PHONE, needs_chromium
+from ..factories import UserFactory
+from .conftest import PHONE, log_in, needs_chromium
 
 pytestmark = [
     pytest.mark.e2e,
@@ -30,10 +30,7 @@ def test_tokens_fit_a_phone_and_revoke_is_visible(live_server, dolma, browser_pa
 
     page = browser_page
     page.set_viewport_size(PHONE)
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("User name").fill("dolma")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "dolma")
     page.goto(live_server.url + "/accounts/tokens/")
 
     revoke = page.get_by_role("button", name="Revoke nightly export script")
