@@ -368,10 +368,16 @@ def html_scenarios(marks: Landmarks) -> list[Scenario]:
     filters = {"state": "verified"}
     if place is not None:
         filters["place"] = str(place.pk)
-    found.append(Scenario("page-list", "html", "case list `/`, filtered", "/", dict(filters)))
+    found.append(
+        Scenario("page-list", "html", "case list `/cases/`, filtered", "/cases/", dict(filters))
+    )
     found.append(
         Scenario(
-            "page-list-2", "html", "case list `/`, filtered, page 2", "/", {**filters, "page": "2"}
+            "page-list-2",
+            "html",
+            "case list `/cases/`, filtered, page 2",
+            "/cases/",
+            {**filters, "page": "2"},
         )
     )
     if marks.reference:
@@ -657,7 +663,7 @@ def html_section(ctx: Context) -> Section:
             ]
         )
         out.row(scenario.key, f"p50 {ms(timing.p50)}", f"p95 {ms(timing.p95)}", timing.queries)
-    unfiltered = re.findall(r'href="/cases/([^/"]+)/"', client.get("/").content.decode())
+    unfiltered = re.findall(r'href="/cases/([^/"]+)/"', client.get("/cases/").content.decode())
     if listed.get("page-list") and listed["page-list"] == unfiltered:
         table.notes.append(
             "The case list page shows the same cases with and without the filter parameters: "
