@@ -119,6 +119,27 @@ def render_case_page(
     With `refusal`, the page says why a step was refused, beside the step, keeping the comment;
     with `refusal_changes`, what changed since the version the user decided on.
     """
+    context = case_page_context(
+        request,
+        case,
+        refused_action=refused_action,
+        refusal=refusal,
+        typed_comment=typed_comment,
+        refusal_changes=refusal_changes,
+    )
+    return render(request, "cases/case_detail.html", context, status=status)
+
+
+def case_page_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    refused_action: str = "",
+    refusal: str = "",
+    typed_comment: str = "",
+    refusal_changes: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """What the case page and each of its sections (templates/cases/sections/) render from."""
     from .cases import place_names_in_scripts
 
     user = request.user
@@ -163,9 +184,11 @@ def render_case_page(
         "state_explanation": _state_explanation(case, transitions),
         "may_edit": may(user, "edit", case),
         "may_review": case.state == CaseState.SUBMITTED and user.has_role(Role.REVIEWER),
+        # Interventions are advocacy, not facts: advocates record them too, in any state.
+        "may_intervene": reader.records_interventions,
         "watching": CaseWatch.objects.filter(case=case, user=user).exists(),
     }
-    return render(request, "cases/case_detail.html", context, status=status)
+    return context
 
 
 def _masks_of_page(

@@ -19,42 +19,29 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from casebook.accounts.roles import Role
-
 from ..dates import describe
 from ..forms import CASE_EDIT_FIELDS, CASE_SCALAR_FIELDS, CaseEditForm
 from ..models import Case, CaseState
-from ..permissions import may
 from ..services.cases import case_update
 from ..services.common import EditConflict
 from ..services.confidentiality import case_set_confidentiality, may_lower
 from ..services.history import stale_edit_keep
 from .common import add_service_errors, visible_case_or_404
 from .history import snapshot_accessors
-
-
-def _editable_case_or_403(user: Any, reference: str) -> Case:
-    case = visible_case_or_404(user, reference)
-    if not may(user, "edit", case):
-        if case.state == CaseState.REJECTED and user.has_role(Role.MONITOR, Role.REVIEWER):
-            raise PermissionDenied(
-                _("This case was rejected: a reviewer must reopen it before its facts can change.")
-            )
-        raise PermissionDenied(_("Your role does not let you edit cases."))
-    return case
+from .workspace import editable_case_or_403
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _editable_case_or_403(request.user, reference)
+    case = editable_case_or_403(request.user, reference)
     lowers = may_lower(request.user)
     if request.method != "POST":
         form = CaseEditForm(instance=copy.copy(case), may_lower=lowers)
