@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.roles import Role
 
-from .models import Case, Place
+from .forms_lookup import PlaceChoiceField
+from .models import Case
 
 # The facts of a case a monitor may change through the edit form, in the order shown.
 CASE_EDIT_FIELDS = (
@@ -38,17 +39,6 @@ def _one_newline_style(text: str) -> str:
     """Browsers send textarea lines ending in CRLF; stored text uses LF. Without this an
     untouched narrative would count as changed, make a new version and trip four eyes."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-class PlaceChoiceField(forms.ModelChoiceField):
-    """Places labelled with their hierarchy ("Sog County › Nagchu › … › China")."""
-
-    def __init__(self, *args: Any, labels: dict[int, str] | None = None, **kwargs: Any) -> None:
-        self.labels = labels or {}
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Place) -> str:
-        return self.labels.get(obj.pk, obj.name)
 
 
 class CaseEditForm(forms.ModelForm):
@@ -83,7 +73,6 @@ class CaseEditForm(forms.ModelForm):
         if "version" not in self.initial and self.instance.pk:
             self.initial["version"] = self.instance.version
         self.fields["occurred"].widget.attrs["aria-describedby"] = "occurred-help"
-        self._limit_place_choices()
         self._limit_monitor_choices()
         self._confidentiality_rule(may_lower)
 
@@ -134,14 +123,6 @@ class CaseEditForm(forms.ModelForm):
                 _("Say why the case may be seen more widely: a reason is required."),
             )
         return cleaned
-
-    def _limit_place_choices(self) -> None:
-        from .views.cases import place_hierarchy_labels
-
-        field = self.fields["place"]
-        places = list(Place.objects.order_by("path"))
-        field.labels = place_hierarchy_labels(places)
-        field.queryset = Place.objects.order_by("path")
 
     def _limit_monitor_choices(self) -> None:
         # Monitors and reviewers enter cases; keep whoever is assigned now even if their role
