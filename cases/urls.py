@@ -87,3 +87,54 @@ urlpatterns += [
         name="stale-edit-resolve",
     ),
 ]
+
+# People and detentions on the case page (cases/views/people_entry.py, cases/views/detentions.py).
+from .views import detentions as detention_views  # noqa: E402
+from .views import people_entry as people_entry_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "cases/<str:reference>/people/new/",
+        people_entry_views.case_person_new,
+        name="case-person-new",
+    ),
+    path(
+        "detentions/<uuid:public_id>/edit/", detention_views.detention_edit, name="detention-edit"
+    ),
+    path(
+        "detentions/<uuid:public_id>/remove/",
+        detention_views.detention_remove,
+        name="detention-remove",
+    ),
+    path("people/<uuid:public_id>/edit/", people_entry_views.person_edit, name="person-edit"),
+    path(
+        "people/<uuid:public_id>/names/new/",
+        people_entry_views.person_name_new,
+        name="person-name-new",
+    ),
+    path(
+        "people/<uuid:public_id>/names/<int:pk>/edit/",
+        people_entry_views.person_name_edit,
+        name="person-name-edit",
+    ),
+    path(
+        "people/<uuid:public_id>/names/<int:pk>/remove/",
+        people_entry_views.person_name_remove,
+        name="person-name-remove",
+    ),
+    path(
+        "people/<uuid:public_id>/names/<int:pk>/primary/",
+        people_entry_views.person_name_primary,
+        name="person-name-primary",
+    ),
+    path(
+        "people/<uuid:public_id>/affiliations/new/",
+        people_entry_views.person_affiliation_new,
+        name="person-affiliation-new",
+    ),
+    path(
+        "people/<uuid:public_id>/affiliations/<int:pk>/remove/",
+        people_entry_views.person_affiliation_remove,
+        name="person-affiliation-remove",
+    ),
+]

@@ -6,7 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..dates import parse_uncertain_date
 from ..models import (
@@ -301,3 +303,50 @@ def detention_delete(*, acting_user: Any, detention: Detention) -> None:
     case = stored.case
     delete_recorded(stored, acting_user=acting_user)
     case_facts_changed(acting_user=acting_user, case=case)
+
+
+@transaction.atomic
+def case_add_detained_person(
+    *,
+    acting_user: Any,
+    case: Case,
+    person: Person | None = None,
+    person_fields: Mapping[str, Any] | None = None,
+    names: Iterable[tuple[str, str] | tuple[str, str, str]] = (),
+    charges: Iterable[Term] = (),
+    **detention_fields: Any,
+) -> Detention:
+    """Record that someone was detained in `case`: an existing `person`, or a new one made from
+    `person_fields` and name variants `names` (the first spelling is the display name).
+
+    Person and detention are written together or not at all, so a refused detention (the person
+    already on the case, an unreadable date) leaves no orphan person behind. A new person with
+    no name must have a description: it is all that tells them apart from the others.
+    """
+    from .people import person_create
+
+    if person is None:
+        fields = dict(person_fields or {})
+        variants = [variant for variant in names if (variant[0] or "").strip()]
+        fields.pop("name", None)
+        if not variants and not (fields.get("description") or "").strip():
+            raise ValidationError(
+                {
+                    "description": _(
+                        "Describe the person (e.g. “monk of Drilda monastery, about 30”): "
+                        "with no name, it is what tells them apart."
+                    )
+                },
+                code="unnamed_needs_description",
+            )
+        if variants:
+            fields["name"] = variants[0][0].strip()
+        person = person_create(acting_user=acting_user, names=variants, **fields)
+    elif Detention.objects.filter(case=case, person=person).exists():
+        raise ValidationError(
+            {"person": _("This person is already recorded as detained in this case.")},
+            code="already_detained",
+        )
+    return detention_create(
+        acting_user=acting_user, case=case, person=person, charges=charges, **detention_fields
+    )

@@ -67,5 +67,8 @@ def person_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else [],
         "home_place": labels.get(person.home_place_id, "") if identified else "",
         "rows": rows,
+        # Editors change the person from here; the services refuse a change that would touch a
+        # case they may not see.
+        "may_edit": reader.is_editor and identified,
     }
     return render(request, "cases/person_detail.html", context)
