@@ -183,3 +183,23 @@ def test_unnamed_people_detained_differently_keep_their_own_cards(client, monito
     body = page(client.get(case_url(case)))
     assert "names unknown" not in body
     assert f'<article class="detention" id="detention-{first.public_id}"' in body
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_grouped_cards_keep_the_page_cost_fixed(client, monitor):
+    small, large = CaseFactory(), CaseFactory()
+    _unnamed(small)
+    for _number in range(5):
+        _unnamed(large)
+    _unnamed(large, description="a nun")
+    DetentionFactory(case=large)
+    client.force_login(monitor)
+    assert _queries(client, case_url(small)) == _queries(client, case_url(large))
