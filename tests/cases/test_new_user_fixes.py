@@ -1,0 +1,129 @@
+"""What a new user stumbled on: the export form's filters, the export job page's filters, who
+last updated a case, and a history restore that needs confirming."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from casebook.accounts.system import system_user
+from cases.filters import CaseFilter, DetentionFilter
+from cases.models import ExportJob, ExportJobState, VocabularyKey
+from cases.services.organizations import organization_create
+from tests.factories import PlaceFactory, term
+
+pytestmark = pytest.mark.django_db
+
+NEW_EXPORT = reverse("cases:export-job-new")
+
+
+# --- a. The export form's filters --------------------------------------------------------------
+
+
+def test_export_form_labels_every_filter_in_words(client, monitor):
+    client.force_login(monitor)
+    page = client.get(NEW_EXPORT).content.decode()
+    assert "[invalid name]" not in page
+    assert "Place id" not in page
+    assert "Public id" not in page
+    assert "Term code" not in page
+    for label in ("Detained", "Traditional region", "Detention status", "Detaining authority"):
+        assert f">{label}<" in page
+
+
+@pytest.mark.parametrize("kind", ["detentions", "cases"])
+def test_export_form_picks_records_by_name(client, monitor, kind):
+    county = PlaceFactory(name="Sog County")
+    bureau = organization_create(
+        acting_user=system_user(), name="Sog County Public Security Bureau", place=county
+    )
+    client.force_login(monitor)
+    page = client.get(NEW_EXPORT, {"kind": kind}).content.decode()
+    # Each option posts what the API takes: a place id, a term code, a public id.
+    assert f'<option value="{county.pk}">Sog County</option>' in page
+    assert (
+        f'<option value="{bureau.public_id}">Sog County Public Security Bureau, Sog County' in page
+    )
+    assert '<option value="kham">Kham</option>' in page
+    assert '<option value="inciting-separatism">Inciting separatism</option>' in page
+    assert page.count('data-autocomplete="organizations"') == 2
+    assert 'data-autocomplete="places"' in page
+    assert 'data-autocomplete="terms"' in page
+
+
+def test_the_api_keeps_its_technical_help_and_labels_are_translated():
+    for filterset in (DetentionFilter, CaseFilter):
+        filters = filterset.base_filters
+        assert filters["place"].extra["help_text"].startswith("Place id")
+        assert filters["authority"].extra["help_text"].startswith("Public id")
+        assert filters["charge"].extra["help_text"].startswith("Term code")
+        labels = {name: str(f.label) for name, f in filters.items()}
+        assert all(labels.values()), labels
+        assert "[invalid name]" not in labels.values()
+
+
+def test_an_export_started_from_the_page_stores_the_apis_values(
+    client, monitor, django_capture_on_commit_callbacks
+):
+    county = PlaceFactory(name="Sog County")
+    bureau = organization_create(acting_user=system_user(), name="Sog PSB", place=county)
+    client.force_login(monitor)
+    response = client.post(
+        NEW_EXPORT,
+        {
+            "kind": "detentions",
+            "format": "csv",
+            "profile": "internal",
+            "place": str(county.pk),
+            "region": ["kham"],
+            "charge": ["inciting-separatism"],
+            "authority": str(bureau.public_id),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    job = ExportJob.objects.get()
+    assert job.filters == {
+        "authority": str(bureau.public_id),
+        "charge": "inciting-separatism",
+        "place": str(county.pk),
+        "region": "kham",
+    }
+
+
+# --- b. The export job page names what it filtered ----------------------------------------------
+
+
+def test_export_job_page_shows_filters_by_label_and_name(client, monitor):
+    tibet = PlaceFactory(name="Tibet", kind="region")
+    county = PlaceFactory(name="Sog County", parent=tibet)
+    bureau = organization_create(acting_user=system_user(), name="Sog PSB", place=county)
+    job = ExportJob.objects.create(
+        requested_by=monitor,
+        kind="detentions",
+        format="csv",
+        profile="internal",
+        state=ExportJobState.QUEUED,
+        expires_at=timezone.now() + datetime.timedelta(hours=72),
+        filters={
+            "place": str(county.pk),
+            "authority": str(bureau.public_id),
+            "charge": ["inciting-separatism", "inciting-subversion"],
+            "state": "verified",
+            "occurred": "2014-03",
+        },
+    )
+    client.force_login(monitor)
+    page = client.get(reverse("cases:export-job-detail", args=[job.public_id])).content.decode()
+    assert "Sog County › Tibet" in page
+    assert "Place: " in page and f"place: {county.pk}" not in page
+    assert 'Detaining authority: <span dir="auto">Sog PSB, Sog County</span>' in page
+    charges = {
+        term(VocabularyKey.CHARGE, c).label for c in ("inciting-separatism", "inciting-subversion")
+    }
+    assert all(label in page for label in charges)
+    assert 'Verification state: <span dir="auto">verified' in page
+    assert 'Case occurred: <span dir="auto">2014-03</span>' in page
+    assert str(bureau.public_id) not in page
