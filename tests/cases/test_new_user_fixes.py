@@ -13,7 +13,7 @@ from casebook.accounts.system import system_user
 from cases.filters import CaseFilter, DetentionFilter
 from cases.models import ExportJob, ExportJobState, VocabularyKey
 from cases.services.organizations import organization_create
-from tests.factories import PlaceFactory, term
+from tests.factories import CaseFactory, DetentionFactory, PlaceFactory, term
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +127,31 @@ def test_export_job_page_shows_filters_by_label_and_name(client, monitor):
     assert 'Verification state: <span dir="auto">verified' in page
     assert 'Case occurred: <span dir="auto">2014-03</span>' in page
     assert str(bureau.public_id) not in page
+
+
+# --- c. "Last updated by" names who last changed the case ---------------------------------------
+
+
+def _last_updated(client, case) -> str:
+    page = client.get(reverse("cases:case-detail", args=[case.reference])).content.decode()
+    start = page.index("Last updated</dt>")
+    return page[start : page.index("</dd>", start)]
+
+
+def test_last_updated_by_names_the_monitor_who_submitted(client, administrator, monitor):
+    from cases.services.workflow import case_transition
+
+    case = CaseFactory(acting_user=administrator, assigned_monitor=monitor)
+    case_transition(acting_user=monitor, case=case, action="submit")
+    case.refresh_from_db()
+    assert case.updated_by == monitor
+    client.force_login(monitor)
+    assert "by monitor" in _last_updated(client, case)
+    assert "administrator" not in _last_updated(client, case)
+
+
+def test_last_updated_by_names_who_changed_a_detention(monitor, administrator):
+    case = CaseFactory(acting_user=administrator, assigned_monitor=monitor)
+    DetentionFactory(case=case, acting_user=monitor)
+    case.refresh_from_db()
+    assert case.updated_by == monitor
