@@ -155,3 +155,57 @@ def test_last_updated_by_names_who_changed_a_detention(monitor, administrator):
     DetentionFactory(case=case, acting_user=monitor)
     case.refresh_from_db()
     assert case.updated_by == monitor
+
+
+# --- d. A restore shows what will change and needs a confirming POST ----------------------------
+
+
+@pytest.fixture
+def edited_case(monitor):
+    from cases.services.cases import case_update
+
+    case = CaseFactory(title="Arrest of five", acting_user=monitor, assigned_monitor=monitor)
+    original = case.history.latest()
+    case_update(acting_user=monitor, case=case, changes={"title": "Arrest of six"})
+    case.refresh_from_db()
+    return case, original
+
+
+def test_the_history_pages_restore_is_a_link_to_the_preview(client, monitor, edited_case):
+    case, original = edited_case
+    client.force_login(monitor)
+    page = client.get(reverse("cases:case-history", args=[case.reference])).content.decode()
+    restore_url = reverse("cases:case-restore", args=[case.reference])
+    assert f'href="{restore_url}?history_id={original.history_id}"' in page
+    assert f'action="{restore_url}' not in page
+    preview = client.get(restore_url, {"history_id": original.history_id})
+    assert preview.status_code == 200
+    assert b"What the restore will change" in preview.content
+    assert f'name="history_id" value="{original.history_id}"' in preview.content.decode()
+    case.refresh_from_db()
+    assert case.title == "Arrest of six"
+
+
+def test_a_confirming_post_must_name_the_version_in_its_form(client, monitor, edited_case):
+    case, original = edited_case
+    client.force_login(monitor)
+    restore_url = reverse("cases:case-restore", args=[case.reference])
+    latest = case.history.order_by("-history_date", "-history_id").first().history_id
+    answer = client.post(
+        f"{restore_url}?history_id={original.history_id}",
+        {"confirm": "restore", "version": case.version, "latest": latest},
+    )
+    assert answer.status_code == 302
+    case.refresh_from_db()
+    assert case.title == "Arrest of six"
+    answer = client.post(
+        restore_url,
+        {
+            "history_id": original.history_id,
+            "confirm": "restore",
+            "version": case.version,
+            "latest": latest,
+        },
+    )
+    case.refresh_from_db()
+    assert case.title == "Arrest of five"
