@@ -162,6 +162,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the CSRF check and the user: keeps a workspace POST whose session had ended.
+    "cases.kept_text.KeptTextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -255,6 +257,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "cases.kept_text.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 # Only the site's own origin, on every response: no inline script or style, no third-party
 # host that could be told who reads what. Swagger UI draws its icons from data: URIs.

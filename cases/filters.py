@@ -201,53 +201,67 @@ class _SharedFilterSet(ReaderFilterSet):
 
     occurred = EdtfFilter(
         method="filter_occurred",
+        label=_("Case occurred"),
         help_text="EDTF date or range the case occurred in, e.g. 2014-03 or 2012/2014.",
     )
     detained = EdtfFilter(
         method="filter_detained",
+        label=_("Detained"),
         help_text="EDTF date or range of detention, e.g. 2014-03-06 or 2014.",
     )
     place = filters.ModelChoiceFilter(
         queryset=Place.objects.all(),
         method="filter_place",
+        label=_("Place"),
         help_text="Place id: the place and everything below it.",
     )
     region = filters.ModelMultipleChoiceFilter(
         queryset=_terms(VocabularyKey.TRADITIONAL_REGION),
         to_field_name="code",
         method="filter_region",
+        label=_("Traditional region"),
         help_text="Traditional region code (kham, amdo, u-tsang).",
     )
     state = filters.MultipleChoiceFilter(
-        choices=CaseState.choices, method="filter_state", help_text="Verification state."
+        choices=CaseState.choices,
+        method="filter_state",
+        label=_("Verification state"),
+        help_text="Verification state.",
     )
     confidentiality = filters.MultipleChoiceFilter(
-        choices=Confidentiality.choices, method="filter_confidentiality"
+        choices=Confidentiality.choices, method="filter_confidentiality", label=_("Confidentiality")
     )
     status = filters.MultipleChoiceFilter(
         choices=DetentionStatus.choices,
         method="filter_status",
+        label=_("Detention status"),
         help_text="Current detention status.",
     )
-    certainty = filters.ChoiceFilter(choices=Certainty.choices, method="filter_certainty")
-    violation_type = _term_filter(VocabularyKey.VIOLATION_TYPE, "violation type")
-    charge = _term_filter(VocabularyKey.CHARGE, "charge")
-    detention_type = _term_filter(VocabularyKey.DETENTION_TYPE, "detention type")
-    ethnicity = _term_filter(VocabularyKey.ETHNICITY, "ethnicity")
-    religion = _term_filter(VocabularyKey.RELIGION, "religion")
-    occupation = _term_filter(VocabularyKey.OCCUPATION, "occupation")
+    certainty = filters.ChoiceFilter(
+        choices=Certainty.choices, method="filter_certainty", label=_("Certainty of the status")
+    )
+    violation_type = _term_filter(VocabularyKey.VIOLATION_TYPE, _("Violation type"))
+    charge = _term_filter(VocabularyKey.CHARGE, _("Charge"))
+    detention_type = _term_filter(VocabularyKey.DETENTION_TYPE, _("Detention type"))
+    ethnicity = _term_filter(VocabularyKey.ETHNICITY, _("Ethnicity"))
+    religion = _term_filter(VocabularyKey.RELIGION, _("Religion"))
+    occupation = _term_filter(VocabularyKey.OCCUPATION, _("Occupation"))
     gender = filters.MultipleChoiceFilter(
-        choices=Sex.choices, method="filter_gender", help_text="Sex / gender."
+        choices=Sex.choices, method="filter_gender", label=_("Sex"), help_text="Sex / gender."
     )
     authority = filters.UUIDFilter(
-        method="filter_authority", help_text="Public id of the detaining authority."
+        method="filter_authority",
+        label=_("Detaining authority"),
+        help_text="Public id of the detaining authority.",
     )
     affiliation = filters.UUIDFilter(
         method="filter_affiliation",
+        label=_("Affiliated with"),
         help_text="Public id of an organization people are affiliated with.",
     )
     q = filters.CharFilter(
         method="filter_text",
+        label=_("Text"),
         help_text="Text: case reference or title, or a person's name in any script or spelling.",
     )
 
@@ -463,6 +477,71 @@ class EventFilter(ReaderFilterSet):
         return queryset.filter(event_type__in=value) if value else queryset
 
 
+# --- The filters as a page shows them ---------------------------------------------------------
+#
+# The API takes ids, codes and public ids, and its schema describes them so (the help texts
+# above). A page offers the same filters as records to pick, by their names, with help in plain
+# words; each field posts the value the API takes (a place's id, a term's code, an
+# organization's public id), so a page and an API call with the same filters mean the same.
+
+_TERM_FIELDS = {
+    "violation_type": VocabularyKey.VIOLATION_TYPE,
+    "charge": VocabularyKey.CHARGE,
+    "detention_type": VocabularyKey.DETENTION_TYPE,
+    "ethnicity": VocabularyKey.ETHNICITY,
+    "religion": VocabularyKey.RELIGION,
+    "occupation": VocabularyKey.OCCUPATION,
+    "region": VocabularyKey.TRADITIONAL_REGION,
+}
+PAGE_HELP = {
+    "occurred": _(
+        "When the case happened: a year (2014), a month (2014-03) or a span (2012/2014)."
+    ),
+    "detained": _("When the person was detained: a year, a month, a day (2014-03-06) or a span."),
+    "place": _("The place and every place inside it."),
+    "region": _("Cases at a place in the region."),
+    "status": _("What is known of the detention now."),
+    "certainty": _("How sure the status is."),
+    "authority": _("The police, court or other body that detained the person."),
+    "affiliation": _("People who belong to this monastery, school or other organization."),
+    "q": _("A case reference, words of a title, or a person's name in any script or spelling."),
+}
+CHOOSE_SEVERAL = _("Any of the chosen match: hold Ctrl (or Cmd) to choose several.")
+
+
+def page_filter_form(filterset_class: type[ReaderFilterSet], data: Any = None) -> forms.Form:
+    """The filter set's form for a page: records to pick instead of ids and codes, help in
+    plain words, no ordering. Bound to `data` when given; it checks nothing the filter set
+    does not check again (the export and the lists validate through the filter set)."""
+    from .forms_lookup import OrganizationChoiceField, PlaceChoiceField, TermMultipleChoiceField
+    from .models import Organization
+
+    form = filterset_class(data=data, queryset=Case.objects.none()).form
+    form.fields.pop("ordering", None)
+    fields = form.fields
+    for name, vocabulary in _TERM_FIELDS.items():
+        if name in fields:
+            fields[name] = TermMultipleChoiceField(
+                vocabulary, required=False, to_field_name="code", label=fields[name].label
+            )
+    if "place" in fields:
+        fields["place"] = PlaceChoiceField(required=False, label=fields["place"].label)
+    for name in ("authority", "affiliation"):
+        if name in fields:
+            fields[name] = OrganizationChoiceField(
+                queryset=Organization.objects.select_related("place").order_by("name", "pk"),
+                required=False,
+                to_field_name="public_id",
+                label=fields[name].label,
+            )
+    for name, field in fields.items():
+        helps = [PAGE_HELP[name]] if name in PAGE_HELP else []
+        if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+            helps.append(CHOOSE_SEVERAL)
+        field.help_text = " ".join(str(text) for text in helps)
+    return form
+
+
 __all__ = [
     "CaseFilter",
     "DetentionFilter",
@@ -470,4 +549,5 @@ __all__ = [
     "InterventionFilter",
     "ReaderFilterSet",
     "ValidationError",
+    "page_filter_form",
 ]

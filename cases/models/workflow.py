@@ -170,13 +170,31 @@ class StaleEdit(models.Model):
     the current version, and it stays here until the user has dealt with it.
     """
 
+    class Reason(models.TextChoices):
+        CONFLICT = "conflict", _("someone else saved first")
+        EXPIRED = "expired", _("your session had ended")
+        CSRF = "csrf", _("the form had expired")
+
+    # Empty only while it waits, under `anonymous_key`, for the visitor whose session ended to
+    # sign in again.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stale_edits"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="stale_edits",
     )
-    record_type = models.CharField(max_length=100)
-    record_id = models.PositiveBigIntegerField()
-    base_version = models.PositiveIntegerField()
-    current_version = models.PositiveIntegerField()
+    reason = models.CharField(
+        _("why it was kept"), max_length=20, choices=Reason.choices, default=Reason.CONFLICT
+    )
+    # The address the form was posted to, so that opening it again offers the text back.
+    path = models.CharField(_("form address"), max_length=500, blank=True)
+    # A random key held by the anonymous session that posted; never the text itself.
+    anonymous_key = models.CharField(max_length=64, blank=True, db_index=True)
+    record_type = models.CharField(max_length=100, blank=True)
+    record_id = models.PositiveBigIntegerField(null=True, blank=True)
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    current_version = models.PositiveIntegerField(null=True, blank=True)
     # Encrypted like the sensitive fields it may hold copies of (narratives, contact details).
     data = EncryptedJSONField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -196,6 +214,7 @@ class StaleEdit(models.Model):
         indexes = [
             models.Index(fields=["record_type", "record_id"], name="stale_edit_record"),
             models.Index(fields=["user", "resolved_at"], name="stale_edit_open"),
+            models.Index(fields=["user", "path"], name="stale_edit_path"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -206,7 +225,12 @@ class StaleEdit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.record_type} {self.record_id} v{self.base_version} by {self.user_id}"
+        where = (
+            f"{self.record_type} {self.record_id} v{self.base_version}"
+            if self.record_type
+            else self.path
+        )
+        return f"{where} by {self.user_id}"
 
 
 class HistoryChainHead(models.Model):

@@ -133,11 +133,10 @@ def case_update(
     if not changed and not types_changed:
         return case
     from_state = mark_facts_changed(case, acting_user)
-    case.updated_by = acting_user
     save_validated(
         case,
         acting_user=acting_user,
-        fields=[*changed, "updated_by", *FACTS_COLUMNS],
+        fields=[*changed, *FACTS_COLUMNS],
         m2m={"violation_types": new_types} if types_changed else None,
     )
     note_fact_editor(case, acting_user)

@@ -231,3 +231,37 @@ def stale_edit_resolve(*, acting_user: Any, stale_edit: StaleEdit) -> StaleEdit:
         save_validated(current, acting_user=acting_user)
     stale_edit.resolved_at, stale_edit.resolved_by = current.resolved_at, current.resolved_by
     return current
+
+
+def kept_text_keep(
+    *, acting_user: Any, path: str, reason: str, data: dict[str, Any], anonymous_key: str = ""
+) -> StaleEdit:
+    """Keep what was typed into the form at `path` when it could not be saved: the session had
+    ended (`acting_user` None, the row waiting under `anonymous_key` for the next sign-in) or
+    the form had expired (CSRF). Its record and versions are unknown: the form never reached
+    its view."""
+    if acting_user is None and not anonymous_key:
+        raise ValueError("Text kept for nobody must wait under a key.")
+    return StaleEdit.objects.create(
+        user=acting_user,
+        anonymous_key="" if acting_user is not None else anonymous_key,
+        path=path[:500],
+        reason=reason,
+        data=data,
+    )
+
+
+@transaction.atomic
+def kept_text_claim(*, acting_user: Any, anonymous_key: str) -> list[StaleEdit]:
+    """Give the text kept under `anonymous_key` (while its session had ended) to the user who
+    has just signed in from that browser; the key is spent."""
+    if not anonymous_key:
+        return []
+    waiting = list(
+        StaleEdit.objects.select_for_update().filter(user__isnull=True, anonymous_key=anonymous_key)
+    )
+    for edit in waiting:
+        edit.user = acting_user
+        edit.anonymous_key = ""
+        edit.save(update_fields=["user", "anonymous_key"])
+    return waiting

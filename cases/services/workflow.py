@@ -175,12 +175,14 @@ def case_transition(
     step = workflow.check(acting_user, current, action, comment)
     from_state = current.state
     current.state = step.target
-    write_recorded(current, acting_user=acting_user, fields=["state"])
+    # "Last updated by" names whoever moved the case last, as "last updated" dates it.
+    current.updated_by = acting_user
+    write_recorded(current, acting_user=acting_user, fields=["state", "updated_by"])
     if step.action == Transition.VERIFY:
         CaseFactEditor.objects.filter(case=current).delete()
     if step.action in {Transition.SUBMIT, Transition.DISPUTE, Transition.RESUBMIT}:
         CaseWatch.objects.get_or_create(case=current, user=acting_user)
-    _copy_back(case, current, ("state", "version", "updated_at"))
+    _copy_back(case, current, ("state", "version", "updated_at", "updated_by_id"))
     return _record(
         current,
         action=step.action,
@@ -204,12 +206,13 @@ def mark_facts_changed(case: Case, acting_user: Any) -> str:
     from_state = case.state
     case.facts_changed_by = acting_user
     case.facts_changed_at = timezone.now()
+    case.updated_by = acting_user
     if case.state == CaseState.VERIFIED:
         case.state = CaseState.SUBMITTED
     return from_state
 
 
-FACTS_COLUMNS = ("facts_changed_by", "facts_changed_at", "state")
+FACTS_COLUMNS = ("facts_changed_by", "facts_changed_at", "state", "updated_by")
 
 
 def note_fact_editor(case: Case, acting_user: Any) -> None:

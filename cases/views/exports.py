@@ -38,8 +38,8 @@ from ..exports.jobs import (
     export_jobs_for,
 )
 from ..exports.profiles import PARTNER_RECIPIENTS, Profile, allowed_profiles, require_profile
-from ..filters import CaseFilter, DetentionFilter
-from ..models import Case, ExportJob, ExportJobState, ExportKind
+from ..filters import CaseFilter, DetentionFilter, page_filter_form
+from ..models import ExportJob, ExportJobState, ExportKind, Organization
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +101,54 @@ def _job_or_404(user: Any, public_id: uuid.UUID) -> ExportJob:
 def _filter_form(kind: str, data: Any) -> forms.Form:
     """The shared filter fields (both lists offer the same), bound to `data` when given."""
     filterset_class = DetentionFilter if kind == ExportKind.DETENTIONS else CaseFilter
-    form = filterset_class(data=data, queryset=Case.objects.none()).form
-    form.fields.pop("ordering", None)
-    return form
+    return page_filter_form(filterset_class, data)
+
+
+def described_filters(kind: str, filters: dict[str, Any]) -> list[tuple[str, str]]:
+    """The job's filters as a reader knows them: each by its label, with the names of the
+    records it stands for (a place's hierarchy, a term's label, an organization's name, a
+    state's label), never an id or a code."""
+    from ..forms_lookup import OrganizationChoiceField, PlaceChoiceField
+
+    declared = (DetentionFilter if kind == ExportKind.DETENTIONS else CaseFilter).base_filters
+    lines = []
+    for name, value in filters.items():
+        declaration = declared.get(name)
+        if declaration is None:
+            continue
+        values = [value] if isinstance(value, str) else list(value)
+        field = declaration.field
+        if name == "place":
+            places = PlaceChoiceField().queryset.filter(pk__in=_integers(values))
+            names = list(PlaceChoiceField(queryset=places).labels.values())
+        elif name in ("authority", "affiliation"):
+            organizations = Organization.objects.select_related("place").filter(
+                public_id__in=_uuids(values)
+            )
+            names = [OrganizationChoiceField().label_from_instance(o) for o in organizations]
+        elif isinstance(field, forms.ModelMultipleChoiceField):
+            names = [term.label for term in field.queryset.filter(code__in=values)]
+        elif isinstance(field, forms.ChoiceField):
+            choices = {str(key): label for key, label in field.choices}
+            names = [str(choices.get(item, item)) for item in values]
+        else:
+            names = values
+        lines.append((str(declaration.label), ", ".join(names) or _("a record that is gone")))
+    return lines
+
+
+def _integers(values: list[str]) -> list[int]:
+    return [int(value) for value in values if value.isdigit()]
+
+
+def _uuids(values: list[str]) -> list[uuid.UUID]:
+    found = []
+    for value in values:
+        try:
+            found.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return found
 
 
 def _refreshing(response: HttpResponse, job_active: bool) -> HttpResponse:
@@ -187,10 +232,7 @@ def export_job_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         "expired": expired,
         "downloadable": job.state == ExportJobState.DONE and not expired,
         "refresh": REFRESH_SECONDS if job.is_active else None,
-        "filters": [
-            (name, value if isinstance(value, str) else ", ".join(value))
-            for name, value in job.filters.items()
-        ],
+        "filters": described_filters(job.kind, job.filters),
     }
     return _refreshing(render(request, "exports/job_detail.html", context), job.is_active)
 

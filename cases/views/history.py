@@ -619,8 +619,11 @@ def _record_kind(request: HttpRequest) -> str:
 
 def _version_or_none(request: HttpRequest, history: models.QuerySet) -> Any:
     """The version asked for, from `history`; None (with a message) if it is not there."""
+    # A restore restores the version its confirming form names, never one from the address
+    # alone: a link or a replayed URL cannot choose what is written.
+    source = request.POST if request.method == "POST" else request.GET
     try:
-        history_id = int(request.GET.get("history_id") or request.POST.get("history_id", ""))
+        history_id = int(source.get("history_id", ""))
     except ValueError:
         history_id = None
     version = history.filter(history_id=history_id).first() if history_id else None

@@ -76,7 +76,7 @@ def stale_edit_list(request: HttpRequest) -> HttpResponse:
     )
     kept = []
     for edit in edits:
-        record_type = edit.record_type
+        record_type = edit.record_type or CASE_RECORD
         try:
             record_label = capfirst(str(apps.get_model(record_type)._meta.verbose_name))
         except (LookupError, ValueError):
