@@ -39,7 +39,10 @@ SESSION_KEY = "kept_text_key"
 SESSION_PATHS = "kept_text_paths"
 _SECRET_NAME = re.compile(r"password|passwd|token|secret|csrf", re.IGNORECASE)
 MAX_FIELDS = 200
+# `?restore=<kept edit id>` on the form's own address puts the kept text back in its fields.
+RESTORE_PARAMETER = "restore"
 MAX_VALUE = 100_000
+MAX_KEPT_PER_VISITOR = 20
 
 
 def kept_fields(post: QueryDict) -> dict[str, Any]:
@@ -99,6 +102,18 @@ class KeptTextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
+    @staticmethod
+    def _may_keep_for_visitor(request: HttpRequest) -> bool:
+        """Only a browser that had a session (its cookie is still sent after the session
+        ended) gets its text kept, and only so many texts per browser until someone signs in:
+        a visitor who never signed in must not be able to fill the database."""
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return False
+        key = request.session.get(SESSION_KEY)
+        return not key or (
+            StaleEdit.objects.filter(user=None, anonymous_key=key).count() < MAX_KEPT_PER_VISITOR
+        )
+
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
         from .services.history import kept_text_keep
 
@@ -109,7 +124,7 @@ class KeptTextMiddleware:
             if not _is_workspace_post(request):
                 return None
             data = kept_fields(request.POST)
-            if data:
+            if data and self._may_keep_for_visitor(request):
                 key = request.session.get(SESSION_KEY) or secrets.token_urlsafe(32)
                 request.session[SESSION_KEY] = key
                 kept_text_keep(
@@ -123,11 +138,14 @@ class KeptTextMiddleware:
         if request.method in ("GET", "HEAD") and request.path in request.session.get(
             SESSION_PATHS, []
         ):
-            request.kept_for_this_page = (
+            kept = (
                 StaleEdit.objects.filter(user=user, path=request.path, resolved_at__isnull=True)
                 .order_by("-created_at", "-id")
                 .first()
             )
+            request.kept_for_this_page = kept
+            if kept is not None and request.GET.get(RESTORE_PARAMETER) == str(kept.pk):
+                request.kept_restored = kept.data
         return None
 
 
@@ -169,3 +187,11 @@ def _claim_on_login(sender: Any, request: HttpRequest | None, user: Any, **kwarg
         messages.info(
             request, _("What you typed before your session ended is kept: see Kept edits.")
         )
+
+
+def with_kept_text(request: HttpRequest, initial: dict[str, Any]) -> dict[str, Any]:
+    """`initial` for an unbound form, with the kept text put back when the user asked for it
+    (the notice above the form links to `?restore=<id>`). Field names are those posted, so
+    this serves forms without a prefix; the text stays kept until the user resolves it."""
+    restored = getattr(request, "kept_restored", None)
+    return {**initial, **restored} if restored else initial

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..dates import describe
 from ..forms import CASE_EDIT_FIELDS, CASE_SCALAR_FIELDS, CaseEditForm
+from ..kept_text import with_kept_text
 from ..models import Case, CaseState
 from ..services.cases import case_update
 from ..services.common import EditConflict
@@ -44,7 +45,11 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     case = editable_case_or_403(request.user, reference)
     lowers = may_lower(request.user)
     if request.method != "POST":
-        form = CaseEditForm(instance=copy.copy(case), may_lower=lowers)
+        # Kept text put back carries the version it was typed on: saving it over a newer one
+        # shows the conflict page, never overwrites.
+        form = CaseEditForm(
+            instance=copy.copy(case), initial=with_kept_text(request, {}), may_lower=lowers
+        )
         return render(request, "cases/case_edit.html", {"case": case, "form": form})
 
     form = CaseEditForm(request.POST, instance=copy.copy(case), may_lower=lowers)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from casebook.accounts.roles import Role
 
 from ..forms import CaseCreateForm
+from ..kept_text import with_kept_text
 from ..models import Case
 from ..queries import Reader
 from ..services.cases import case_create
@@ -35,7 +36,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Only monitors and reviewers open cases."))
     if request.method != "POST":
         initial = {"assigned_monitor": request.user} if request.user.has_role(Role.MONITOR) else {}
-        form = CaseCreateForm(instance=Case(), initial=initial)
+        form = CaseCreateForm(instance=Case(), initial=with_kept_text(request, initial))
         return render(request, "cases/case_new.html", {"form": form})
 
     form = CaseCreateForm(request.POST, instance=Case())

@@ -34,7 +34,16 @@ def test_a_csrf_failure_keeps_the_text_and_shows_it(monitor):
     assert NEW_CASE in client.get(reverse("cases:stale-edits")).content.decode()
 
 
+def _session_ended(client, user) -> None:
+    """Signed in once; the session has since expired on the server, the cookie remains."""
+    from django.contrib.sessions.models import Session
+
+    client.force_login(user)
+    Session.objects.all().delete()
+
+
 def test_an_ended_session_keeps_the_text_until_the_next_login(client, monitor):
+    _session_ended(client, monitor)
     answer = client.post(NEW_CASE, {"title": "Detention of nuns"})
     assert answer.status_code == 302
     assert answer["Location"].startswith(reverse("login"))
@@ -49,11 +58,54 @@ def test_an_ended_session_keeps_the_text_until_the_next_login(client, monitor):
     assert "What you typed before your session ended is kept" in answer.content.decode()
 
 
-def test_an_ended_session_with_htmx_redirects_the_whole_page(client):
+def test_an_ended_session_with_htmx_redirects_the_whole_page(client, monitor):
+    _session_ended(client, monitor)
     answer = client.post(NEW_CASE, {"title": "x"}, headers={"HX-Request": "true"})
     assert answer["HX-Redirect"].startswith(reverse("login"))
 
 
-def test_login_and_the_api_are_not_affected(client):
+def test_a_failed_login_keeps_nothing(client):
     client.post(reverse("login"), {"username": "nobody", "password": "wrong"})
     assert not StaleEdit.objects.exists()
+
+
+def test_a_visitor_who_never_signed_in_fills_nothing(client, monitor):
+    # No session cookie: nobody's text to keep, only the way to the login page.
+    answer = client.post(NEW_CASE, {"title": "flood"})
+    assert answer.status_code == 302 and not StaleEdit.objects.exists()
+    # A browser whose session ended gets a bounded number of texts kept until someone signs in.
+    from cases.kept_text import MAX_KEPT_PER_VISITOR
+
+    _session_ended(client, monitor)
+    for number in range(MAX_KEPT_PER_VISITOR + 5):
+        client.post(NEW_CASE, {"title": f"text {number}"})
+    assert StaleEdit.objects.count() == MAX_KEPT_PER_VISITOR
+
+
+def test_the_api_keeps_nothing(client, monitor):
+    _session_ended(client, monitor)
+    answer = client.post("/api/v1/cases/", {"title": "x"})
+    assert answer.status_code in (401, 403)
+    assert not StaleEdit.objects.exists()
+
+
+def test_kept_text_is_put_back_in_the_form_on_request(monitor):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(monitor)
+    client.post(NEW_CASE, {"title": "Five Tibetans detained in Sog", "summary": "On 6 March"})
+    kept = StaleEdit.objects.get()
+    page = client.get(NEW_CASE).content.decode()
+    assert f'href="?restore={kept.pk}"' in page
+    # Not in the title field until asked for: shown above the form only.
+    assert 'name="title" value="Five Tibetans' not in page
+    page = client.get(f"{NEW_CASE}?restore={kept.pk}").content.decode()
+    assert 'value="Five Tibetans detained in Sog"' in page
+    assert "It is back in the form below" in page
+    # Another user's kept edit is never put in this user's form.
+    from casebook.accounts.roles import Role
+    from tests.factories import UserFactory
+
+    other = Client()
+    other.force_login(UserFactory(roles=[Role.MONITOR]))
+    page = other.get(f"{NEW_CASE}?restore={kept.pk}").content.decode()
+    assert "Five Tibetans" not in page
