@@ -413,6 +413,7 @@ SPECTACULAR_SETTINGS = {
         "CertaintyEnum": "cases.models.base.Certainty",
         "LanguageEnum": "cases.models.base.LanguageTag",
         "DetentionStatusEnum": "cases.models.vocabulary.DetentionStatus",
+        "InterventionStatusEnum": "cases.models.case.InterventionStatus",
         "CaseStateEnum": "cases.models.case.CaseState",
         "AccessEnum": "cases.models.detention.Access",
         "NameKindEnum": "cases.models.person.NameKind",

@@ -72,6 +72,30 @@ def without_version(serializer_class: type) -> type:
     )
 
 
+@functools.cache
+def fixed_once_saved(serializer_class: type, fixed: frozenset[str]) -> type:
+    """The input of an update whose serializer fixes `fixed` once the record exists (a name
+    variant's person, say), under a name of its own: sharing the create's component name, a
+    PUT was documented as taking what the API refuses."""
+    name = serializer_class.__name__.removesuffix("Serializer") + "UpdateSerializer"
+
+    def get_fields(self: Any) -> dict[str, Any]:
+        fields = serializer_class.get_fields(self)
+        for field_name in fixed:
+            fields[field_name].read_only = True
+        return fields
+
+    return type(
+        name,
+        (serializer_class,),
+        {"get_fields": get_fields, "__module__": serializer_class.__module__, "__doc__": None},
+    )
+
+
+def writable_fields(serializer: serializers.Serializer) -> set[str]:
+    return {name for name, field in serializer.fields.items() if not field.read_only}
+
+
 class CasebookAutoSchema(AutoSchema):
     """Makes the schema say what the API does.
 
@@ -80,7 +104,8 @@ class CasebookAutoSchema(AutoSchema):
     - a read-only field is nullable (and its choices include "") when the model field it reads
       is: DRF drops allow_null from read-only fields, so without this a null `parent` or an
       empty `implies_status` broke the documented types;
-    - a create's body has no `version` (refused there), an update's requires it.
+    - a create's body has no `version` (refused there), an update's requires it;
+    - an update's body leaves out what is fixed once the record exists.
     """
 
     def _map_serializer_field(
@@ -116,6 +141,9 @@ class CasebookAutoSchema(AutoSchema):
             model = getattr(getattr(serializer_class, "Meta", None), "model", None)
             if model is not None:
                 serializer = serializer_class(instance=model())
+                fixed = writable_fields(serializer_class()) - writable_fields(serializer)
+                if fixed and "version" not in serializer.fields:
+                    serializer = fixed_once_saved(serializer_class, frozenset(fixed))()
         return super()._get_request_for_media_type(serializer, direction)
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
