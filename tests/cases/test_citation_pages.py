@@ -3,12 +3,22 @@ changing and removing a citation, and correcting a source."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from casebook.accounts.system import system_user
-from cases.models import CaseState, Citation, Confidentiality, Source, StaleEdit, VocabularyKey
+from cases.models import (
+    Case,
+    CaseState,
+    Citation,
+    Confidentiality,
+    Source,
+    StaleEdit,
+    VocabularyKey,
+)
 from cases.services.detentions import detention_add_event
 from cases.services.sources import cite_new_source, source_update
 
@@ -200,6 +210,27 @@ def test_restricted_case_answers_404(client, monitor):
     assert Citation.objects.count() == 1
 
 
+def test_a_rejected_case_refuses_its_monitor(client, monitor):
+    case = CaseFactory()
+    citation = cite(SourceFactory(), case=case)
+    Case.objects.filter(pk=case.pk).update(state=CaseState.REJECTED)
+    client.force_login(monitor)
+    response = client.get(new_url(case))
+    assert response.status_code == 403
+    assert client.post(edit_url(citation), {"citation-credibility": "1"}).status_code == 403
+    assert client.post(remove_url(citation)).status_code == 403
+    assert Citation.objects.filter(pk=citation.pk, credibility=6).exists()
+
+
+def test_a_citation_of_a_person_is_not_the_case_pages(client, monitor):
+    detention = DetentionFactory()
+    citation = cite(SourceFactory(), person=detention.person)
+    client.force_login(monitor)
+    assert client.get(edit_url(citation)).status_code == 404
+    assert client.post(remove_url(citation)).status_code == 404
+    assert Citation.objects.filter(pk=citation.pk).exists()
+
+
 def test_a_detention_of_another_case_answers_404(client, monitor):
     case = CaseFactory()
     elsewhere = DetentionFactory()
@@ -367,9 +398,11 @@ def test_a_picked_source_ignores_the_new_source_fields(client, monitor):
     assert "Credibility of this information" in body
     assert f'href="#cite-case-{case.pk}-source-title"' not in body
     assert 'value="Radio Free Asia"' in body
-    # The source picked stays picked.
-    assert f'value="{source.public_id}" id="cite-case-{case.pk}-source-{source.public_id}" checked'
-    assert "checked" in body
+    # The source picked stays on offer, and picked.
+    assert (
+        f'value="{source.public_id}" id="cite-case-{case.pk}-source-{source.public_id}" checked'
+        in body
+    )
 
 
 def test_htmx_get_returns_the_form_alone(client, monitor):
@@ -403,8 +436,6 @@ def test_two_forms_on_one_page_share_no_html_id(client, monitor):
     client.force_login(monitor)
     case_form = page(client.get(new_url(detention.case), **HTMX))
     detention_form = page(client.get(new_url(detention.case, "detention", detention.pk), **HTMX))
-    import re
-
     ids = set(re.findall(r'id="([^"]+)"', case_form))
     other = set(re.findall(r'id="([^"]+)"', detention_form))
     assert ids and not ids & other
@@ -545,6 +576,14 @@ def test_htmx_source_change_returns_the_named_section(client, monitor):
     url = source_url(source, detention.case) + "&section=people"
     response = client.post(url, source_data(source, author="A. Writer"), **HTMX)
     assert response.status_code == 200 and response["HX-Retarget"] == "#people"
+
+
+def test_a_source_changed_outside_a_case_comes_back_to_its_form(client, monitor):
+    source = SourceFactory()
+    client.force_login(monitor)
+    response = client.post(source_url(source), source_data(source, author="A. Writer"))
+    assert response.status_code == 302 and response["Location"] == source_url(source)
+    assert "The source was changed." in page(client.get(response["Location"]))
 
 
 def test_a_source_also_cited_on_a_hidden_case_may_not_be_changed(client, monitor):
