@@ -347,9 +347,10 @@ def _citation_context(citation: Citation, target: Target) -> dict[str, Any]:
 @login_required
 def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     citation, target = citation_or_404(request.user, pk)
-    context = _citation_context(citation, target)
+    stem = f"citation-{citation.pk}"
+    context = {**_citation_context(citation, target), "stem": stem}
     template = "cases/citations/citation_edit.html"
-    ids = f"citation-{citation.pk}-%s"
+    ids = f"{stem}-%s"
     if request.method != "POST":
         form = CitationForm(instance=copy.copy(citation), prefix="citation", auto_id=ids)
         return render_workspace_form(request, template, {**context, "form": form})
@@ -421,8 +422,9 @@ def source_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "case": case,
         "section": section,
         "form_url": _source_edit_url(source, case, section),
+        "stem": f"source-{source.public_id}",
     }
-    ids = f"source-{source.public_id}-%s"
+    ids = f"{context['stem']}-%s"
     if request.method != "POST":
         form = SourceEditForm(instance=copy.copy(source), prefix="source", auto_id=ids)
         return render_workspace_form(request, template, {**context, "form": form})

@@ -433,12 +433,23 @@ def test_htmx_refusal_returns_the_form_with_400(client, monitor):
 
 def test_two_forms_on_one_page_share_no_html_id(client, monitor):
     detention = DetentionFactory()
+    case = detention.case
+    citation = cite(SourceFactory(), case=case)
     client.force_login(monitor)
-    case_form = page(client.get(new_url(detention.case), **HTMX))
-    detention_form = page(client.get(new_url(detention.case, "detention", detention.pk), **HTMX))
-    ids = set(re.findall(r'id="([^"]+)"', case_form))
-    other = set(re.findall(r'id="([^"]+)"', detention_form))
-    assert ids and not ids & other
+    bad = new_source(**{"source-title": ""})
+    opened = [
+        client.get(new_url(case), **HTMX),
+        client.post(new_url(case), bad, **HTMX),
+        client.post(new_url(case, "detention", detention.pk), bad, **HTMX),
+        client.post(edit_url(citation), {"citation-credibility": "0"}, **HTMX),
+        client.post(source_url(citation.source), {"source-title": ""}, **HTMX),
+    ]
+    assert [response.status_code for response in opened] == [200, 400, 400, 400, 400]
+    ids = [set(re.findall(r'\sid="([^"]+)"', page(response))) for response in opened[1:]]
+    for number, these in enumerate(ids):
+        assert these
+        for other in ids[number + 1 :]:
+            assert not these & other
 
 
 # --- The case page ------------------------------------------------------------------------
