@@ -606,3 +606,22 @@ def test_a_source_also_cited_on_a_hidden_case_may_not_be_changed(client, monitor
     assert response.status_code == 403
     source.refresh_from_db()
     assert source.reliability == "F"
+
+
+def test_htmx_source_form_opens_in_place(client, monitor):
+    case = CaseFactory()
+    source = SourceFactory(title="Sog report")
+    cite(source, case=case)
+    client.force_login(monitor)
+    response = client.get(source_url(source, case), **HTMX)
+    body = page(response)
+    assert response.status_code == 200 and "<html" not in body
+    assert f'id="source-edit-{source.public_id}"' in body and 'value="Sog report"' in body
+
+
+def test_the_form_says_what_the_citation_supports(client, monitor):
+    detention = DetentionFactory()
+    event = an_event(detention)
+    client.force_login(monitor)
+    body = page(client.get(new_url(detention.case, "event", event.pk)))
+    assert "“Trial”" in body and detention.person.name in body
