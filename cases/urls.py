@@ -138,3 +138,17 @@ urlpatterns += [
         name="person-affiliation-remove",
     ),
 ]
+
+# Sources and citations on the case page (cases/views/citations.py).
+from .views import citations as citation_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "cases/<str:reference>/citations/new/",
+        citation_views.citation_new,
+        name="citation-new",
+    ),
+    path("citations/<int:pk>/edit/", citation_views.citation_edit, name="citation-edit"),
+    path("citations/<int:pk>/remove/", citation_views.citation_remove, name="citation-remove"),
+    path("sources/<uuid:public_id>/edit/", citation_views.source_edit, name="source-edit"),
+]

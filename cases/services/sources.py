@@ -29,6 +29,20 @@ def citation_create(*, acting_user: Any, source: Source, **fields: Any) -> Citat
     return citation
 
 
+@transaction.atomic
+def cite_new_source(
+    *, acting_user: Any, source: Mapping[str, Any], citation: Mapping[str, Any]
+) -> Citation:
+    """Record a new source and cite it at once, as the case page's "Cite a source" form does.
+
+    One transaction: if the citation is refused, the source is not left behind uncited.
+    `source` holds source_create's fields (kind and title among them); `citation` holds
+    citation_create's, with exactly one target.
+    """
+    created = source_create(acting_user=acting_user, **source)
+    return citation_create(acting_user=acting_user, source=created, **citation)
+
+
 def _supported_facts_changed(acting_user: Any, cases: list[Case]) -> None:
     for case in {case.pk: case for case in cases}.values():
         case_facts_changed(acting_user=acting_user, case=case)
