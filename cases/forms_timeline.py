@@ -75,7 +75,8 @@ class EventForm(forms.ModelForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    # An event written before versions were kept has none: 0.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
     detention_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     class Meta:

@@ -124,7 +124,7 @@ def _preview(form: EventForm, detention: Detention, event: DetentionEvent | None
         detention,
         event_type=event_type,
         occurred=cleaned.get("occurred", ""),
-        certainty=cleaned.get("certainty") or "known",
+        certainty=cleaned.get("certainty") or Certainty.KNOWN,
         replacing=event,
         sentence=sentence,
     )
