@@ -77,6 +77,8 @@ class EventForm(forms.ModelForm):
     )
     # An event written before versions were kept has none: 0.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+    # How many people the card held when the form was opened: "all" means those people.
+    members_seen = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     detention_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     class Meta:
@@ -122,8 +124,10 @@ class EventForm(forms.ModelForm):
                 (THIS, _("This person only")),
                 (ALL, _("All %(n)d people in this card") % {"n": members}),
             ]
+            self.initial.setdefault("members_seen", members)
         else:
             del self.fields["apply_to"]
+            del self.fields["members_seen"]
         if self.instance.pk:
             self.fields["version"].required = True
         else:
@@ -154,6 +158,15 @@ class EventForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned.get("apply_to") == ALL and cleaned.get("members_seen") != self.members:
+            self.add_error(
+                "apply_to",
+                _(
+                    "The people in this card changed since the form was opened: it now holds "
+                    "%(n)d. Choose again."
+                )
+                % {"n": self.members},
+            )
         if not is_sentencing(cleaned.get("event_type")):
             return cleaned
         kind = cleaned.get("sentence_kind") or SentenceKind.NONE

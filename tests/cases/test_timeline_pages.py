@@ -502,7 +502,12 @@ def test_grouped_card_offers_the_event_for_all_and_writes_each(client, monitor):
     form = page(client.get(new_url(group[0])))
     assert "All 3 people in this card" in form and "This person only" in form
     data = event_data(
-        group[0], "sentencing", "2015-05-05", sentence_kind=SentenceKind.LIFE, apply_to="all"
+        group[0],
+        "sentencing",
+        "2015-05-05",
+        sentence_kind=SentenceKind.LIFE,
+        apply_to="all",
+        members_seen="3",
     )
     response = client.post(new_url(group[0]), data, **HTMX)
     assert response.status_code == 200 and response["HX-Retarget"] == "#people"
@@ -528,3 +533,14 @@ def test_a_single_card_has_no_choice_of_people(client, monitor):
     detention = DetentionFactory()
     client.force_login(monitor)
     assert "people in this card" not in page(client.get(new_url(detention)))
+
+
+def test_all_people_of_a_card_that_changed_since_is_refused(client, monitor):
+    case = CaseFactory()
+    group = [_unnamed(case) for _ in range(2)]
+    client.force_login(monitor)
+    data = event_data(group[0], "trial", "2015-05-05", apply_to="all", members_seen="3")
+    response = client.post(new_url(group[0]), data)
+    assert response.status_code == 400
+    assert "The people in this card changed" in page(response)
+    assert not DetentionEvent.objects.exists()
