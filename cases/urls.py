@@ -152,3 +152,34 @@ urlpatterns += [
     path("citations/<int:pk>/remove/", citation_views.citation_remove, name="citation-remove"),
     path("sources/<uuid:public_id>/edit/", citation_views.source_edit, name="source-edit"),
 ]
+
+# The timeline of a detention on the case page (cases/views/timeline.py).
+from .views import timeline as timeline_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "detentions/<uuid:public_id>/events/new/",
+        timeline_views.event_new,
+        name="detention-event-new",
+    ),
+    path(
+        "detentions/<uuid:public_id>/events/preview/",
+        timeline_views.event_preview,
+        name="detention-event-preview",
+    ),
+    path(
+        "detentions/<uuid:public_id>/events/<int:pk>/edit/",
+        timeline_views.event_edit,
+        name="detention-event-edit",
+    ),
+    path(
+        "detentions/<uuid:public_id>/events/<int:pk>/remove/",
+        timeline_views.event_remove,
+        name="detention-event-remove",
+    ),
+    path(
+        "detentions/<uuid:public_id>/events/<int:pk>/preview/",
+        timeline_views.event_preview,
+        name="detention-event-preview-change",
+    ),
+]

@@ -48,12 +48,20 @@ EVENT_CITED = {
 class _Event:
     """What `derive_status` reads of a DetentionEvent, without building model instances."""
 
-    __slots__ = ("certainty", "event_type", "occurred_earliest", "occurred_latest", "pk")
+    __slots__ = (
+        "certainty",
+        "event_type",
+        "occurred",
+        "occurred_earliest",
+        "occurred_latest",
+        "pk",
+    )
 
-    def __init__(self, pk, event_type, certainty, earliest, latest) -> None:
+    def __init__(self, pk, event_type, certainty, occurred, earliest, latest) -> None:
         self.pk = pk
         self.event_type = event_type
         self.certainty = certainty
+        self.occurred = occurred
         self.occurred_earliest = earliest
         self.occurred_latest = latest
 
@@ -132,7 +140,14 @@ class DetentionMixin:
                 note=planned.note,
             )
             events.append(
-                _Event(event_id, event_type, planned.certainty, event_earliest, event_latest)
+                _Event(
+                    event_id,
+                    event_type,
+                    planned.certainty,
+                    planned.text,
+                    event_earliest,
+                    event_latest,
+                )
             )
             chance = EVENT_CITED.get(planned.code, 0.01)
             if citable and rng.random() < chance:
@@ -194,6 +209,7 @@ class DetentionMixin:
             status=derived.status,
             status_certainty=derived.certainty,
             status_as_of=derived.as_of,
+            status_as_of_text=derived.as_of_text,
             status_rests_on_undated=derived.rests_on_undated,
             version=1,
         )

@@ -5,10 +5,11 @@ import datetime
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..dates import describe
+from ..dates import MAX_LENGTH, describe
 from ..fields import UncertainDateField
 from .base import NOTES_LIMIT, Certainty, PublicIdModel, TimeStampedModel, text_limit
 from .vocabulary import DetentionStatus, VocabularyKey, term_choices
@@ -47,11 +48,19 @@ class SentenceKind(models.TextChoices):
     DEATH = "death", _("death")
 
 
+def describe_status_as_of(as_of: datetime.date | None, written: str) -> str:
+    """The date a status rests on, with the uncertainty it was written with ("about October
+    2014"), else its day; "" when the status rests on no dated event."""
+    if written:
+        return describe(written)
+    return formats.date_format(as_of, "j F Y") if as_of else ""
+
+
 class Detention(PublicIdModel):
     """One person detained in one case (ESF Act of arrest with the victim's involvement).
 
-    `status`, `status_certainty`, `status_as_of`, `status_rests_on_undated` and
-    `expected_release` are derived: the detention services
+    `status`, `status_certainty`, `status_as_of`, `status_as_of_text`,
+    `status_rests_on_undated` and `expected_release` are derived: the detention services
     recompute them from the event timeline and the sentence whenever either changes.
     """
 
@@ -170,6 +179,12 @@ class Detention(PublicIdModel):
         editable=False,
     )
     status_as_of = models.DateField(_("status as of"), null=True, blank=True, editable=False)
+    # The date the status rests on as it was written ("2014-10~"): `status_as_of` is only its
+    # latest possible day, and "as of 31 October 2014" would claim a precision the source
+    # never gave.
+    status_as_of_text = models.CharField(
+        _("status as of (as written)"), max_length=MAX_LENGTH, blank=True, editable=False
+    )
     status_rests_on_undated = models.BooleanField(
         _("status rests on undated events"),
         default=False,
@@ -181,11 +196,13 @@ class Detention(PublicIdModel):
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
-    # The flag is left out of the versions: the history chain hashes every column of a version
-    # (cases/history.py), so a column added to the history table would change the content of
-    # every older version. It follows from the events, which are versioned themselves.
+    # The flag and the written as-of date are left out of the versions: the history chain
+    # hashes every column of a version (cases/history.py), so a column added to the history
+    # table would change the content of every older version. Both follow from the events,
+    # which are versioned themselves.
     history = HistoricalRecords(
-        m2m_fields=[charges, treatment_concerns], excluded_fields=["status_rests_on_undated"]
+        m2m_fields=[charges, treatment_concerns],
+        excluded_fields=["status_rests_on_undated", "status_as_of_text"],
     )
 
     class Meta:
@@ -249,6 +266,10 @@ class Detention(PublicIdModel):
     @property
     def detained_on_display(self) -> str:
         return describe(self.detained_on)
+
+    @property
+    def status_as_of_display(self) -> str:
+        return describe_status_as_of(self.status_as_of, self.status_as_of_text)
 
     @property
     def sentence_display(self) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import calendar
+import copy
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,14 @@ from ..models import (
     SentenceKind,
     Term,
 )
-from .common import apply_changes, delete_recorded, lock_for_write, save_validated, write_recorded
+from .common import (
+    EditConflict,
+    apply_changes,
+    delete_recorded,
+    lock_for_write,
+    save_validated,
+    write_recorded,
+)
 from .workflow import case_facts_changed
 
 
@@ -66,6 +74,8 @@ class DerivedStatus:
     # The status cannot be placed in time against the whole timeline: it was taken from an
     # undated event, or an undated event implies another status than the dated ones do.
     rests_on_undated: bool = False
+    # The date of the event the status rests on, as it was written (EDTF, "2014-10~").
+    as_of_text: str = ""
 
 
 def _latest_first(events: Iterable[DetentionEvent]) -> list[DetentionEvent]:
@@ -96,7 +106,9 @@ def derive_status(events: Sequence[DetentionEvent]) -> DerivedStatus:
         latest = dated[0]
         status = latest.event_type.implies_status
         contradicted = any(event.event_type.implies_status != status for event in undated)
-        return DerivedStatus(status, latest.certainty, latest.occurred_latest, contradicted)
+        return DerivedStatus(
+            status, latest.certainty, latest.occurred_latest, contradicted, latest.occurred
+        )
     if undated:
         latest = undated[0]
         return DerivedStatus(latest.event_type.implies_status, latest.certainty, None, True)
@@ -107,6 +119,7 @@ DERIVED_FIELDS = (
     "status",
     "status_certainty",
     "status_as_of",
+    "status_as_of_text",
     "status_rests_on_undated",
     "expected_release",
 )
@@ -120,6 +133,7 @@ def derived_values(detention: Detention, events: Sequence[DetentionEvent]) -> di
         "status": derived.status,
         "status_certainty": derived.certainty,
         "status_as_of": derived.as_of,
+        "status_as_of_text": derived.as_of_text,
         "status_rests_on_undated": derived.rests_on_undated,
         "expected_release": expected_release_date(
             sentence_kind=detention.sentence_kind,
@@ -350,3 +364,141 @@ def case_add_detained_person(
     return detention_create(
         acting_user=acting_user, case=case, person=person, charges=charges, **detention_fields
     )
+
+
+# --- The timeline as the case page edits it ---------------------------------------------------
+#
+# One form on the case page records a step of the legal process and, for a sentencing, the
+# sentence it handed down: both are written together, or neither is.
+
+SENTENCE_FIELDS = ("sentence_kind", "sentence_years", "sentence_months", "sentence_start")
+
+
+def detention_event_version(event: DetentionEvent) -> int:
+    """How many versions the event has: an event has no version column of its own (its writes
+    are serialised by row locks), so its count of versions tells a form whether it moved on."""
+    return event.history.count()
+
+
+def _event_conflict(stored: DetentionEvent, expected_version: int) -> EditConflict:
+    # EditConflict and the kept edit read `.version`; the event's is its count of versions.
+    stored.version = detention_event_version(stored)  # type: ignore[attr-defined]
+    return EditConflict(stored, expected_version)
+
+
+def _sentence_changed(
+    acting_user: Any,
+    detention: Detention,
+    sentence: Mapping[str, Any] | None,
+    detention_version: int | None,
+) -> None:
+    if sentence is None:
+        return
+    unknown = sorted(set(sentence) - set(SENTENCE_FIELDS))
+    if unknown:
+        raise ValueError(f"Not a sentence field: {', '.join(unknown)}")
+    if detention_version is not None:
+        # The version the form was opened with: a sentence someone changed since is not
+        # overwritten (EditConflict), whatever the timeline did meanwhile.
+        detention.version = detention_version
+    detention_update(acting_user=acting_user, detention=detention, changes=sentence)
+
+
+@transaction.atomic
+def detention_add_event_with_sentence(
+    *,
+    acting_user: Any,
+    detentions: Sequence[Detention],
+    event_type: Term,
+    occurred: str = "",
+    sentence: Mapping[str, Any] | None = None,
+    detention_version: int | None = None,
+    **fields: Any,
+) -> list[DetentionEvent]:
+    """Add the same step of the legal process to each of `detentions` (several people of one
+    case, detained alike) and, when `sentence` is given, set that sentence on each.
+
+    1. The sentence is written first, through `detention_update`; the first detention is
+       checked against `detention_version` (the version its form was opened with).
+    2. The event is added through `detention_add_event`; each status follows.
+    All in one transaction: a refusal for any detention writes nothing for any.
+    """
+    if not detentions:
+        raise ValueError("No detention to add the event to.")
+    events = []
+    for number, detention in enumerate(detentions):
+        _sentence_changed(
+            acting_user, detention, sentence, detention_version if number == 0 else None
+        )
+        events.append(
+            detention_add_event(
+                acting_user=acting_user,
+                detention=detention,
+                event_type=event_type,
+                occurred=occurred,
+                **fields,
+            )
+        )
+    return events
+
+
+@transaction.atomic
+def detention_event_update_with_sentence(
+    *,
+    acting_user: Any,
+    event: DetentionEvent,
+    changes: Mapping[str, Any],
+    sentence: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    detention_version: int | None = None,
+) -> DetentionEvent:
+    """Change a step of the legal process and, when `sentence` is given, the sentence of its
+    detention, together.
+
+    `expected_version` is the event's count of versions when its form was opened
+    (`detention_event_version`): if someone changed the event since, EditConflict, and
+    nothing is written. `detention_version` guards the sentence the same way.
+    """
+    stored = _locked_event(event)
+    if expected_version is not None and detention_event_version(stored) != expected_version:
+        raise _event_conflict(stored, expected_version)
+    _sentence_changed(acting_user, event.detention, sentence, detention_version)
+    return detention_event_update(acting_user=acting_user, event=event, changes=changes)
+
+
+def timeline_preview(
+    detention: Detention,
+    *,
+    event_type: Term,
+    occurred: str = "",
+    certainty: str = Certainty.KNOWN,
+    replacing: DetentionEvent | None = None,
+    sentence: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The derived fields (`derived_values`) the detention WOULD have with this event added,
+    or with it in place of `replacing`, and with `sentence`: nothing is written.
+
+    An unreadable date counts as undated, as the status would take it until it is corrected.
+    """
+    events = [event for event in _events_of(detention) if replacing is None or event != replacing]
+    try:
+        parsed = parse_uncertain_date(occurred)
+    except ValidationError:
+        parsed = parse_uncertain_date("")
+        occurred = ""
+    # Entered last, it wins a tie of dates as the saved event would (derive_status).
+    rank = replacing.pk if replacing is not None else max((e.pk for e in events), default=0) + 1
+    candidate = DetentionEvent(
+        pk=rank,
+        detention=detention,
+        event_type=event_type,
+        occurred=occurred,
+        occurred_earliest=parsed.earliest,
+        occurred_latest=parsed.latest,
+        certainty=certainty,
+    )
+    supposed = copy.copy(detention)
+    for name, value in (sentence or {}).items():
+        if name in SENTENCE_FIELDS:
+            setattr(supposed, name, value)
+    return derived_values(supposed, [*events, candidate])
