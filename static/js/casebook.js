@@ -152,6 +152,9 @@
       autoselect: true,
       confirmOnBlur: true,
       showNoOptionsFound: true,
+      // Over the page, not in it: a list that pushed the fields down would move the "Add a
+      // missing …" link from under the pointer as the list closes on the click.
+      displayMenu: "overlay",
       dropdownArrow: function () {
         return "";
       },
@@ -187,7 +190,20 @@
         if (values[label] !== undefined) choose(select, values[label], label);
       },
     });
-    select._casebookCombobox = select.previousElementSibling;
+    var combobox = select.previousElementSibling;
+    select._casebookCombobox = combobox;
+    // The grey completion drawn behind the text is a second, unlabelled input: it repeats the
+    // highlighted suggestion, which the combobox already announces, so screen readers skip it.
+    if (window.MutationObserver) {
+      new MutationObserver(function () {
+        Array.prototype.forEach.call(
+          combobox.querySelectorAll(".autocomplete__hint:not([aria-hidden])"),
+          function (hint) {
+            hint.setAttribute("aria-hidden", "true");
+          }
+        );
+      }).observe(combobox, { childList: true, subtree: true });
+    }
   }
 
   // After a record was added from the dialog: the combobox is drawn again around the select,
