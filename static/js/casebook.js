@@ -99,6 +99,7 @@
     Array.prototype.forEach.call(select.options, function (option) {
       if (option.value) values[labelOf(option)] = option.value;
     });
+    var listsRecords = Object.keys(values).length > 0;
     var timer = null;
     var pending = null;
 
@@ -130,12 +131,19 @@
             return response.json();
           })
           .then(function (data) {
-            populate(
-              data.results.map(function (record) {
+            // A select posts what its options hold, which is not always the record's id (the
+            // export filters post term codes and public ids): a record the select lists is
+            // chosen by its option. Only a select that lists nothing takes the ids found.
+            var found = [];
+            data.results.forEach(function (record) {
+              if (values[record.label] !== undefined) {
+                found.push(record.label);
+              } else if (!listsRecords) {
                 values[record.label] = String(record.id);
-                return record.label;
-              })
-            );
+                found.push(record.label);
+              }
+            });
+            populate(found);
           })
           .catch(function (error) {
             // Offline or refused: the records the page listed are still there to pick from.
