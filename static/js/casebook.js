@@ -224,7 +224,21 @@
     enhance(select);
   }
 
+  // With a dialog to open them in, the "Add a missing …" links no longer open a new tab.
+  function linksOpenDialogs(root) {
+    if (!window.htmx || !window.HTMLDialogElement) return;
+    Array.prototype.forEach.call(
+      (root || document).querySelectorAll("a[data-add-record][target]"),
+      function (link) {
+        link.removeAttribute("target");
+        var note = link.querySelector(".visually-hidden");
+        if (note) note.remove();
+      }
+    );
+  }
+
   function enhanceWithin(root) {
+    linksOpenDialogs(root);
     var selects = (root || document).querySelectorAll("select[data-autocomplete]:not([multiple])");
     if (!selects.length) return;
     loadLibrary().then(
