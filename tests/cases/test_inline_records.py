@@ -297,7 +297,7 @@ def test_the_detention_fields_link_to_add_places_and_organizations(client, monit
     assert "Add a missing organization" in body
 
 
-def test_no_add_link_for_those_who_may_not_add(client, monitor, advocate):
+def test_no_add_link_for_those_who_may_not_add(client, monitor):
     from django.contrib.auth.models import Permission
 
     client.force_login(monitor)
