@@ -14,13 +14,17 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.urls import reverse_lazy
 
 from .models import Organization, Place, Term, VocabularyKey
 
 
-def mark_autocomplete(field: forms.Field, kind: str) -> forms.Field:
-    """Mark `field`'s select for the autocomplete of `kind` (places, organizations, terms)."""
+def mark_autocomplete(field: forms.Field, kind: str, url: Any = None) -> forms.Field:
+    """Mark `field`'s select for the autocomplete of `kind` (places, organizations, terms),
+    and name the lookup (cases/views/lookup.py) that finds its records by any name variant."""
     field.widget.attrs["data-autocomplete"] = kind
+    if url is not None:
+        field.widget.attrs["data-autocomplete-url"] = url
     return field
 
 
@@ -28,11 +32,14 @@ class PlaceChoiceField(forms.ModelChoiceField):
     """Places labelled with their hierarchy ("Sog County › Nagchu › … › China"), in
     gazetteer order, so that two places of the same name are told apart."""
 
+    # Which "Add a missing …" link goes beside the field (templates/cases/widgets/add_missing.html).
+    create_kind = "place"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Place.objects.order_by("path"))
         super().__init__(*args, **kwargs)
         self._labels: dict[int, str] | None = None
-        mark_autocomplete(self, "places")
+        mark_autocomplete(self, "places", reverse_lazy("cases:lookup-places"))
 
     @property
     def labels(self) -> dict[int, str]:
@@ -60,12 +67,14 @@ class OrganizationChoiceField(forms.ModelChoiceField):
     """Organizations labelled with their place ("Sog County Public Security Bureau, Sog
     County"), so that the many units of one name are told apart."""
 
+    create_kind = "organization"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault(
             "queryset", Organization.objects.select_related("place").order_by("name", "pk")
         )
         super().__init__(*args, **kwargs)
-        mark_autocomplete(self, "organizations")
+        mark_autocomplete(self, "organizations", reverse_lazy("cases:lookup-organizations"))
 
     def label_from_instance(self, obj: Organization) -> str:
         return f"{obj.name}, {obj.place.name}" if obj.place_id else obj.name
@@ -77,7 +86,7 @@ class TermChoiceField(forms.ModelChoiceField):
     def __init__(self, vocabulary: VocabularyKey, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", terms_of(vocabulary))
         super().__init__(*args, **kwargs)
-        mark_autocomplete(self, "terms")
+        mark_autocomplete(self, "terms", _terms_url(vocabulary))
 
     def label_from_instance(self, obj: Term) -> str:
         return obj.label
@@ -89,10 +98,14 @@ class TermMultipleChoiceField(forms.ModelMultipleChoiceField):
     def __init__(self, vocabulary: VocabularyKey, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", terms_of(vocabulary))
         super().__init__(*args, **kwargs)
-        mark_autocomplete(self, "terms")
+        mark_autocomplete(self, "terms", _terms_url(vocabulary))
 
     def label_from_instance(self, obj: Term) -> str:
         return obj.label
+
+
+def _terms_url(vocabulary: VocabularyKey) -> Any:
+    return reverse_lazy("cases:lookup-terms", args=[VocabularyKey(vocabulary).value])
 
 
 def terms_of(vocabulary: VocabularyKey, keep: Iterable[int] = ()) -> QuerySet[Term]:

@@ -183,3 +183,17 @@ urlpatterns += [
         name="detention-event-preview-change",
     ),
 ]
+
+# Lookups of the autocomplete fields, places and organizations added from a form
+# (cases/views/lookup.py, cases/views/inline_records.py).
+from .views import inline_records as inline_record_views  # noqa: E402
+from .views import lookup as lookup_views  # noqa: E402
+
+urlpatterns += [
+    path("lookup/places/", lookup_views.place_lookup, name="lookup-places"),
+    path("lookup/organizations/", lookup_views.organization_lookup, name="lookup-organizations"),
+    path("lookup/people/", lookup_views.person_lookup, name="lookup-people"),
+    path("lookup/terms/<slug:vocabulary>/", lookup_views.term_lookup, name="lookup-terms"),
+    path("places/new/", inline_record_views.place_new, name="place-new"),
+    path("organizations/new/", inline_record_views.organization_new, name="organization-new"),
+]
