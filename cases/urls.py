@@ -138,3 +138,24 @@ urlpatterns += [
         name="person-affiliation-remove",
     ),
 ]
+
+# Interventions on the case page (cases/views/interventions.py).
+from .views import interventions as intervention_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "cases/<str:reference>/interventions/new/",
+        intervention_views.intervention_new,
+        name="intervention-new",
+    ),
+    path(
+        "interventions/<int:pk>/edit/",
+        intervention_views.intervention_edit,
+        name="intervention-edit",
+    ),
+    path(
+        "interventions/<int:pk>/remove/",
+        intervention_views.intervention_remove,
+        name="intervention-remove",
+    ),
+]
