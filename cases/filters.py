@@ -438,6 +438,16 @@ def reply_overdue(today: datetime.date) -> Q:
     )
 
 
+def is_reply_overdue(intervention: Intervention, today: datetime.date) -> bool:
+    """`reply_overdue` for one intervention already loaded (the case page's)."""
+    return (
+        intervention.reply_due is not None
+        and intervention.reply_due < today
+        and intervention.status not in (InterventionStatus.REPLIED, InterventionStatus.CLOSED)
+        and not intervention.response
+    )
+
+
 class InterventionFilter(ReaderFilterSet):
     # A choice rather than a BooleanFilter, whose widget reads any other word as "not given":
     # a misspelt value answers 400 instead of listing everything.

@@ -197,3 +197,23 @@ urlpatterns += [
     path("places/new/", inline_record_views.place_new, name="place-new"),
     path("organizations/new/", inline_record_views.organization_new, name="organization-new"),
 ]
+# Interventions on the case page (cases/views/interventions.py).
+from .views import interventions as intervention_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "cases/<str:reference>/interventions/new/",
+        intervention_views.intervention_new,
+        name="intervention-new",
+    ),
+    path(
+        "interventions/<int:pk>/edit/",
+        intervention_views.intervention_edit,
+        name="intervention-edit",
+    ),
+    path(
+        "interventions/<int:pk>/remove/",
+        intervention_views.intervention_remove,
+        name="intervention-remove",
+    ),
+]

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from casebook.accounts.roles import Role
 
 from .. import workflow
-from ..models import Case, CaseState, CaseWatch
+from ..models import Case, CaseState, CaseTransition, CaseWatch, Transition
+from ..models.workflow import STATE_KEEPING_ACTIONS
 from ..permissions import may
 from ..queries import PLACEHOLDER, Reader, visible_cases
 from ..redaction import NO_MASK
@@ -39,10 +40,28 @@ RETURNED_EXPLANATION = _(
 )
 
 
-def _state_explanation(case: Case, transitions: list) -> str:
-    # A returned case is a draft again, but it has been reviewed.
-    if case.state == CaseState.DRAFT and transitions and transitions[-1].action == "return":
-        return RETURNED_EXPLANATION
+REOPENED_EXPLANATION = _(
+    "Rejected by a reviewer, then reopened as a draft: see the verification history for why, "
+    "then resubmit it."
+)
+
+
+def decisive_step(transitions: list[CaseTransition]) -> CaseTransition | None:
+    """The last step that moved the case to another state: a confidentiality decision taken
+    since keeps the state, and must not hide why the case stands where it is."""
+    for transition in reversed(transitions):
+        if transition.action not in STATE_KEEPING_ACTIONS:
+            return transition
+    return None
+
+
+def _state_explanation(case: Case, decisive: CaseTransition | None) -> str:
+    # A draft that was returned or reopened is being written again, but it has been reviewed.
+    if case.state == CaseState.DRAFT and decisive is not None:
+        if decisive.action == Transition.RETURN:
+            return RETURNED_EXPLANATION
+        if decisive.action == Transition.REOPEN:
+            return REOPENED_EXPLANATION
     return STATE_EXPLANATIONS.get(case.state, "")
 
 
@@ -148,6 +167,7 @@ def case_page_context(
     offers = step_offers(
         user, case, refused_action=refused_action, refusal=refusal, typed_comment=typed_comment
     )
+    decisive = decisive_step(transitions)
     detentions = list(case.detentions.all())
     for detention in detentions:
         # As the API shows them: no name, description, birth date, names or affiliations.
@@ -181,7 +201,16 @@ def case_page_context(
         and not any(offer.error and not offer.refused_because for offer in offers),
         "typed_comment": typed_comment,
         "refusal_changes": refusal_changes or [],
-        "state_explanation": _state_explanation(case, transitions),
+        "state_explanation": _state_explanation(case, decisive),
+        # Named beside the explanation when a later step (a confidentiality decision) stands
+        # as the last step: who returned or reopened the draft, when, and their comment.
+        "decisive_step": (
+            decisive
+            if case.state == CaseState.DRAFT
+            and decisive is not None
+            and decisive is not (transitions[-1] if transitions else None)
+            else None
+        ),
         "may_edit": may(user, "edit", case),
         "may_review": case.state == CaseState.SUBMITTED and user.has_role(Role.REVIEWER),
         # Interventions are advocacy, not facts: advocates record them too, in any state.

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from casebook.accounts.roles import Role
 
-from ..models import Case, CaseFactEditor, Citation
+from ..models import Case, CaseFactEditor, Citation, Transition
 from ..redaction import NO_MASK
 from ..workflow import case_citations, corroboration_problem, count_independent
 from .case_page import step_offers
@@ -122,6 +122,12 @@ def case_review(request: HttpRequest, reference: str) -> HttpResponse:
         "independent_sources": count_independent(list(sources.values())),
         "corroboration_problem": corroboration_problem(case),
         "four_eyes": CaseFactEditor.objects.filter(case=case, user=request.user).exists(),
+        # A case back after a return is not a first review: the reviewer checks the comment
+        # was dealt with.
+        "last_return": case.transitions.filter(action=Transition.RETURN)
+        .select_related("user")
+        .order_by("-at", "-id")
+        .first(),
         "offers": offers,
         # Reviewers read identities: the citations' free text goes through no mask.
         "mask": NO_MASK,
