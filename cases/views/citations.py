@@ -57,7 +57,14 @@ from ..services.sources import (
 )
 from .common import add_service_errors
 from .detentions import conflict_page
-from .workspace import SECTIONS, editable_case_or_403, is_htmx, render_workspace_form, section_saved
+from .workspace import (
+    SECTIONS,
+    case_section_url,
+    editable_case_or_403,
+    is_htmx,
+    render_workspace_form,
+    section_saved,
+)
 
 MAX_FOUND = 20
 CITED_KINDS = ("case", "detention", "event")
@@ -448,6 +455,7 @@ def source_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 "case": case,
                 "record_label": _("source"),
                 "action_url": context["form_url"],
+                "discard_url": case_section_url(case, section) if case is not None else None,
             },
         )
     except ValidationError as error:

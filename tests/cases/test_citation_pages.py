@@ -577,6 +577,8 @@ def test_stale_source_save_shows_the_conflict_page_and_keeps_the_text(client, mo
     source.refresh_from_db()
     assert source.outlet == "Their outlet"
     assert f'value="{source.version}"' in body
+    # Discarding goes back to where the source was opened from, not to the people.
+    assert f'href="/cases/{case.reference}/#sources">Discard my changes' in body
 
 
 def test_htmx_source_change_returns_the_named_section(client, monitor):

@@ -3,6 +3,8 @@ detention, in one form and one transaction."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -233,6 +235,20 @@ def test_bad_date_is_refused_with_everything_typed_kept(client, monitor):
     body = page(response)
     assert "བློ་བཟང་" in body and "the day after" in body
     assert not Person.objects.exists()
+
+
+def test_a_refused_fields_error_is_what_its_input_names(client, monitor):
+    """A screen reader reads a field's error with the field: every id an input's
+    aria-describedby names is on the page."""
+    case = CaseFactory()
+    client.force_login(monitor)
+    data = entry("new", MONK_NAMES[:1], **{"detention-detained_on": "the day after"})
+    body = page(client.post(new_url(case), data))
+    described = {
+        name for names in re.findall(r'aria-describedby="([^"]+)"', body) for name in names.split()
+    }
+    assert "detention-detained_on_error" in {name.removeprefix("id_") for name in described}
+    assert {name for name in described if f'id="{name}"' not in body} == set()
 
 
 def test_more_name_rows_keeps_everything_typed(client, monitor):
