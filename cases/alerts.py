@@ -152,8 +152,14 @@ def with_news_date(detentions: QuerySet[Detention]) -> QuerySet[Detention]:
 def without_news(who: Any, today: datetime.date | None = None) -> QuerySet[Detention]:
     """Still held, and no news for M days or more; the longest silent first."""
     since = _today(today) - datetime.timedelta(days=no_news_days())
+    # The news date is never before the record's own last change: rows changed since are
+    # left out before the news date is worked out for the others.
+    changed_since = timezone.make_aware(
+        datetime.datetime.combine(since + datetime.timedelta(days=1), datetime.time.min)
+    )
+    held = visible_detentions(who).filter(status__in=STILL_HELD, updated_at__lt=changed_since)
     return (
-        with_news_date(visible_detentions(who).filter(status__in=STILL_HELD))
+        with_news_date(held)
         .filter(news_on__lte=since)
         .select_related("case", "person")
         .order_by("news_on", "pk")
