@@ -52,20 +52,17 @@ def _reader_with_role(request: HttpRequest) -> Reader:
     return reader
 
 
+DIGEST_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def digest_context(request: HttpRequest) -> dict[str, Any]:
-    weekday = alerts_weekday_index()
-    return {
-        "digest_on": request.user.alert_digest,
-        "digest_weekday": WEEKDAYS[weekday],
-    }
-
-
-def alerts_weekday_index() -> int:
-    names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    return names.index(settings.CASEBOOK_ALERT_DIGEST_WEEKDAY)
+    """The digest switch's state, and the day it is sent in the reader's language."""
+    weekday = DIGEST_WEEKDAYS.index(settings.CASEBOOK_ALERT_DIGEST_WEEKDAY)
+    return {"digest_on": request.user.alert_digest, "digest_weekday": WEEKDAYS[weekday]}
 
 
 def list_context() -> dict[str, Any]:
+    """What the alert list templates read besides the lists (dashboard and alerts page)."""
     return {
         "release_days": alerts.release_days(),
         "no_news_days": alerts.no_news_days(),
