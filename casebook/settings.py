@@ -448,6 +448,42 @@ CASEBOOK_CORROBORATION = {
     "strong_credibility": [1, 2],
 }
 
+# --- Alerts and the weekly digest ---------------------------------------------------------------
+# The dashboard's alerts (cases/alerts.py): a release expected within this many days, no news of
+# a person still held for this many days.
+CASEBOOK_ALERT_RELEASE_DAYS = env_int("CASEBOOK_ALERT_RELEASE_DAYS", 90)
+CASEBOOK_ALERT_NO_NEWS_DAYS = env_int("CASEBOOK_ALERT_NO_NEWS_DAYS", 180)
+if CASEBOOK_ALERT_RELEASE_DAYS < 0 or CASEBOOK_ALERT_NO_NEWS_DAYS < 1:
+    raise ImproperlyConfigured(
+        "CASEBOOK_ALERT_RELEASE_DAYS must be 0 or more and CASEBOOK_ALERT_NO_NEWS_DAYS at least 1."
+    )
+# When Celery beat sends the weekly e-mail digest of alerts (TIME_ZONE, i.e. UTC).
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CASEBOOK_ALERT_DIGEST_WEEKDAY = env.str("CASEBOOK_ALERT_DIGEST_WEEKDAY", default="monday").lower()
+CASEBOOK_ALERT_DIGEST_HOUR = env_int("CASEBOOK_ALERT_DIGEST_HOUR", 6)
+if CASEBOOK_ALERT_DIGEST_WEEKDAY not in _WEEKDAYS or not 0 <= CASEBOOK_ALERT_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(
+        "CASEBOOK_ALERT_DIGEST_WEEKDAY must be a day's English name (monday … sunday) and "
+        "CASEBOOK_ALERT_DIGEST_HOUR a whole hour from 0 to 23."
+    )
+# The address links in e-mails start with, e.g. https://casebook.example.org: an e-mail is
+# read outside any request. By default the first of ALLOWED_HOSTS over HTTPS (a DEBUG run:
+# the development server); empty when that is a wildcard, and then no digest is sent.
+_first_host = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else ""
+CASEBOOK_SITE_URL = env.str(
+    "CASEBOOK_SITE_URL",
+    default=(
+        "http://localhost:8000"
+        if DEBUG
+        else (f"https://{_first_host}" if _first_host and "*" not in _first_host else "")
+    ),
+).rstrip("/")
+if CASEBOOK_SITE_URL and not CASEBOOK_SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "CASEBOOK_SITE_URL must be the site's address with its scheme, e.g. "
+        f"https://casebook.example.org; got {CASEBOOK_SITE_URL!r}."
+    )
+
 # --- Export jobs ---------------------------------------------------------------------------------
 # Requests for more rows than this are run as background jobs (/exports/) instead of streamed.
 EXPORT_SYNC_LIMIT = env_int("EXPORT_SYNC_LIMIT", 5000)
@@ -490,7 +526,17 @@ for _position, _raw_key in enumerate(EXPORT_ENCRYPTION_KEYS, start=1):
             f"EXPORT_ENCRYPTION_KEYS: key {_position} is {_problem}; each key must be the "
             "base64 of 32 random bytes."
         ) from None
+from celery.schedules import crontab as _crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "export-jobs-expire": {"task": "cases.tasks.export_jobs_expire_task", "schedule": 60 * 60},
+    "alert-digest": {
+        "task": "cases.tasks.alert_digest_task",
+        "schedule": _crontab(
+            minute=0,
+            hour=CASEBOOK_ALERT_DIGEST_HOUR,
+            day_of_week=CASEBOOK_ALERT_DIGEST_WEEKDAY[:3],
+        ),
+    },
 }

@@ -57,3 +57,30 @@ def history_checkpoint_task() -> int:
     from .history import write_checkpoint
 
     return write_checkpoint()["entry"]
+
+
+@shared_task(acks_late=True)
+def alert_digest_task() -> int:
+    """Weekly (CELERY_BEAT_SCHEDULE, CASEBOOK_ALERT_DIGEST_WEEKDAY and _HOUR): one task per
+    recipient, so a failed e-mail is retried alone and never sends the others twice."""
+    from .services.digest import digest_recipient_ids
+
+    user_ids = digest_recipient_ids()
+    for user_id in user_ids:
+        alert_digest_user_task.delay(user_id)
+    return len(user_ids)
+
+
+@shared_task(
+    acks_late=True,
+    # SMTP and connection errors (smtplib.SMTPException is an OSError).
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=10,
+)
+def alert_digest_user_task(user_id: int) -> bool:
+    from .services.digest import alert_digest_send
+
+    return alert_digest_send(user_id=user_id)

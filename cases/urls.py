@@ -217,3 +217,10 @@ urlpatterns += [
         name="intervention-remove",
     ),
 ]
+# Alerts and the weekly digest's switch (cases/views/alerts.py).
+from .views import alerts as alert_views  # noqa: E402
+
+urlpatterns += [
+    path("alerts/", alert_views.alert_list, name="alerts"),
+    path("alerts/digest/", alert_views.alert_digest, name="alert-digest"),
+]

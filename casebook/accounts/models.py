@@ -14,6 +14,16 @@ from .roles import Role
 class User(AbstractUser):
     """A Casebook user. Roles are group memberships; a user may hold several."""
 
+    # A preference, not a right: left out of the account records (records.user_state).
+    alert_digest = models.BooleanField(
+        _("weekly e-mail digest of alerts"),
+        default=True,
+        help_text=_(
+            "Once a week, an e-mail listing releases due, people without news and replies "
+            "overdue, when there are any."
+        ),
+    )
+
     class Meta:
         ordering = ["username"]
 

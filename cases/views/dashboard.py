@@ -5,7 +5,9 @@
 - reviewers: the review queue, submitted cases oldest first, each with what blocks its
   verification by this reviewer now (four eyes, corroboration);
 - everyone: the cases they watch that changed in the last 30 days;
-- advocates: the cases verified lately.
+- advocates: the cases verified lately;
+- everyone with a role: alerts (releases due, no news, replies overdue; cases/alerts.py), the
+  first ALERTS_SHOWN of each list, with a link to the alerts page.
 
 Every list reads through `visible_cases`, is capped (the link under it leads to the full
 list), and costs a fixed number of queries whatever its length, except the queue's
@@ -28,15 +30,18 @@ from django.views.decorators.http import require_safe
 
 from casebook.accounts.roles import Role
 
+from ..alerts import alerts_for
 from ..models import Case, CaseFactEditor, CaseState, CaseTransition, CaseWatch, Transition
 from ..queries import Reader, visible_cases
 from ..redaction import NO_MASK
 from ..workflow import corroboration_problem
+from .alerts import list_context
 from .masks import page_masks
 
 LIST_SIZE = 20
 QUEUE_SIZE = 40
 WATCHED_DAYS = 30
+ALERTS_SHOWN = 10
 
 
 @dataclass
@@ -168,5 +173,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if reader.has_role(Role.ADMINISTRATOR):
         context["is_administrator"] = True
     context["watched"] = _watched(reader) if reader.roles else []
+    if reader.roles:
+        context.update(list_context())
+        context["alerts"] = alerts_for(reader, limit=ALERTS_SHOWN, today=context["today"])
     context["watched_days"] = WATCHED_DAYS
     return render(request, "cases/dashboard.html", context)
