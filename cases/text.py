@@ -99,9 +99,17 @@ def tibetan_phonetic(text: str) -> str:
     """
     readings = []
     for word in tibetan_words(text):
-        syllables = [syllable for syllable in _SYLLABLE_BREAK.split(word) if syllable]
-        for start in range(0, len(syllables), 2):
-            readings.append(_phonetic_converter().get_api("་".join(syllables[start : start + 2])))
+        part: list[str] = []
+        for syllable in _SYLLABLE_BREAK.split(word):
+            if not syllable:
+                continue
+            part.append(syllable)
+            # A Sanskrit stack (པདྨ, "pad+ma" in Wylie) is one syllable read as two: Pema.
+            if sum(1 + ("+" in _wylie_converter().toWylie(each)) for each in part) >= 2:
+                readings.append(_phonetic_converter().get_api("་".join(part)))
+                part = []
+        if part:
+            readings.append(_phonetic_converter().get_api("་".join(part)))
     return fold(" ".join(reading for reading in readings if reading))
 
 
@@ -147,6 +155,10 @@ _SOUND_STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"[bpkgd](?=[bcdfghjklmnpqstvxzN])|t(?=[bcdfghjklmnpqtvxzN])", ""),
         # A final stop is often not written: Jigmed / Jigme, Phuntsog / Phuntso(k).
         (r"[bpkgd]$", ""),
+        # The vowel a is written e where a final consonant fronts it: Kelsang / Kalsang,
+        # Pelden / Palden, Jamphel / Jampal, Pema / Padma. After the stops are dropped, so
+        # that Jigmed ends in e as Jigme does.
+        (r"e(?=[b-df-hj-np-tv-zN])", "a"),
         # A nasal before a stop comes and goes: Gyamtso / Gyatso, Gendün / Gedun,
         # Penpa / Pemba.
         (r"[mn](?=[bpkgdt])", ""),

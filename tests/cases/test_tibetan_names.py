@@ -225,6 +225,8 @@ def test_the_migration_fills_the_keys_of_existing_rows(recorded):
         ("བཀྲ་ཤིས།", "bkra shis", "tashi"),
         ("བསྟན་འཛིན་རྒྱ་མཚོ་", "bstan 'dzin rgya mtsho", "tenzin gyamtso"),
         ("བཀྲ་ཤིས་ རྡོ་རྗེ་", "bkra shis rdo rje", "tashi dorje"),
+        # A Sanskrit stack is one syllable read as two: the name's parts stay together.
+        ("པདྨ་ཚེ་རིང་", "pad+ma tshe ring", "padma tsering"),
         ("Tashi", "", ""),
         ("ྲ", "", ""),
     ],
@@ -248,6 +250,9 @@ def test_wylie_and_phonetic_reading(tibetan, expected_wylie, expected_phonetic):
         ["Phuntsok", "Puntsok", "Phuntsog", "ཕུན་ཚོགས་"],
         ["Dhondup", "Thondup", "Döndrub", "དོན་གྲུབ་"],
         ["Tashi Dorje", "Tashidorje", "བཀྲ་ཤིས་རྡོ་རྗེ་"],
+        ["Pema Wangmo", "Padma Wangmo", "པདྨ་དབང་མོ"],
+        ["Kelsang", "Kalsang", "Kelzang", "སྐལ་བཟང་"],
+        ["Pelden", "Palden", "དཔལ་ལྡན་"],
     ],
 )
 def test_spellings_of_one_name_share_a_sound_key(spellings):
