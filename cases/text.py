@@ -200,7 +200,8 @@ def sound_key(text: str) -> str:
 def name_search_key(text: str) -> str:
     """What a person's name variant is matched against: its search_key, the Wylie spelling
     and phonetic reading of its Tibetan script, and the sound key of its romanised forms
-    (see sound_key). A query is matched by its folded form and by its own sound key."""
+    (see sound_key). A query meets it through cases.filters.variant_needles: its folded
+    form, the same without spaces, and its own sound key."""
     parts = [search_key(text), fold(wylie(text)), tibetan_phonetic(text), sound_key(text)]
     unique: list[str] = []
     for part in parts:
