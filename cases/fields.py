@@ -66,11 +66,14 @@ class SearchTextField(models.CharField):
     """The folded, transliterated form of another field, kept in step on every save.
 
     Searching by any name variant, accents and case folded, then needs no per-row work at query
-    time: the query is folded the same way and matched against this column.
+    time: the query is folded the same way and matched against this column. `derive` names the
+    function of cases.text that makes the stored text: `search_key`, or `name_search_key` for
+    people's names (which adds the Wylie, phonetic and sound-key forms of Tibetan names).
     """
 
-    def __init__(self, *args: Any, source: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, source: str, derive: str = "search_key", **kwargs: Any) -> None:
         self.source = source
+        self.derive = derive
         kwargs.setdefault("max_length", 600)
         kwargs["editable"] = False
         kwargs.setdefault("default", "")
@@ -79,12 +82,18 @@ class SearchTextField(models.CharField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
+        if self.derive != "search_key":
+            kwargs["derive"] = self.derive
         kwargs.pop("editable", None)
         return name, path, args, kwargs
 
-    def pre_save(self, model_instance: models.Model, add: bool) -> str:
-        from .text import search_key
+    def derived(self, text: str) -> str:
+        """The stored text for a source value, cut to the column."""
+        from . import text as derivations
 
-        value = search_key(getattr(model_instance, self.source) or "")[: self.max_length]
+        return getattr(derivations, self.derive)(text or "")[: self.max_length]
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = self.derived(getattr(model_instance, self.source))
         setattr(model_instance, self.attname, value)
         return value

@@ -44,7 +44,7 @@ from .models import (
 )
 from .models.base import Certainty
 from .queries import Reader
-from .text import fold, search_key
+from .text import SOUND_KEY_MIN_LENGTH, fold, search_key, sound_key
 
 
 class EdtfField(forms.CharField):
@@ -115,6 +115,33 @@ def _variant_needle(text: str) -> str:
     return transliterated if len(transliterated) >= 3 else folded
 
 
+def variant_needles(text: str) -> list[str]:
+    """Every fragment a name variant's search text may hold for `text` to find it.
+
+    1. The folded query (or, when shorter than three characters, its transliteration).
+    2. The same without spaces, when it has some: pinyin is written with or without spaces
+       between a name's parts, and the transliteration of 扎西次仁 is stored as "zhaxiciren".
+    3. The query's sound key (cases.text.sound_key): "Lobsang" then finds a name stored as
+       བློ་བཟང་ or "Lozang". Not when too short to mean much.
+    """
+    needle = _variant_needle(text)
+    needles = [needle]
+    if " " in needle:
+        needles.append(needle.replace(" ", ""))
+    key = sound_key(text)
+    if len(key) >= SOUND_KEY_MIN_LENGTH:
+        needles.append(key)
+    return list(dict.fromkeys(needles))
+
+
+def _variants_named(text: str) -> QuerySet:
+    # LIKEs on the same trigram index: the planner ORs their bitmaps.
+    condition = Q()
+    for needle in variant_needles(text):
+        condition |= Q(search_text__contains=needle)
+    return PersonName.objects.filter(condition)
+
+
 def people_named(
     text: str, reader: Reader | None = None, *, withheld_too: bool | None = None
 ) -> QuerySet:
@@ -124,13 +151,14 @@ def people_named(
     not (fail closed).
 
     The query is folded like the stored search text, so case, accents and tone marks do not
-    matter, and "zhaxi" finds 扎西 through the transliteration stored beside it.
+    matter, and "zhaxi" finds 扎西 through the transliteration stored beside it; "bkra shis"
+    and "Trashi" find བཀྲ་ཤིས་ through its Wylie spelling and sound key.
     Each branch is served by a trigram index (migration 0008); their union is a short list
     of ids rather than a condition tested on every detention.
     """
     if reader is not None:
         withheld_too = reader.sees_identities
-    by_variant = PersonName.objects.filter(search_text__contains=_variant_needle(text))
+    by_variant = _variants_named(text)
     if not withheld_too:
         # A hit on a withheld name would confirm that the person is in the data.
         by_variant = by_variant.filter(person__identity_withheld=False)

@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from casebook.accounts.roles import Role
 from cases.exports.profiles import PLACEHOLDER
+from cases.filters import variant_needles
 from cases.models import (
     AccessGrant,
     Affiliation,
@@ -37,7 +38,7 @@ from cases.models import (
     Place,
     Term,
 )
-from cases.text import fold, search_key
+from cases.text import fold
 
 NAME_LANGUAGES = [
     ("name_bo", LanguageTag.TIBETAN),
@@ -432,12 +433,13 @@ def text_condition(text: str, params: dict[str, Any]) -> str:
     text = text.strip()
     folded = fold(text)
     short = len(folded) < 3
-    needle = folded
-    if short:
-        transliterated = search_key(folded).removeprefix(folded).strip()
-        needle = transliterated if len(transliterated) >= 3 else folded
-    params.update(text=text, like=like_infix(text), needle=like_infix(needle))
-    people = [f"SELECT n.person_id FROM {t['name']} n WHERE n.search_text LIKE %(needle)s"]
+    params.update(text=text, like=like_infix(text))
+    # The same fragments as cases.filters.people_named looks for.
+    matches = []
+    for number, needle in enumerate(variant_needles(text)):
+        params[f"needle{number}"] = like_infix(needle)
+        matches.append(f"n.search_text LIKE %(needle{number})s")
+    people = [f"SELECT n.person_id FROM {t['name']} n WHERE {' OR '.join(matches)}"]
     cases = f"SELECT tc.id FROM {t['case']} tc WHERE upper(tc.reference) = upper(%(text)s)"
     if not short:
         # upper(…) LIKE upper(…): the expression the trigram indexes are built on.

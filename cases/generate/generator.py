@@ -137,7 +137,7 @@ class Generator(PeopleMixin, DetentionMixin, SourceMixin, WorkflowMixin):
         self.gazetteer_detail = min(1.0, cases / 10_000)
         self.planner = TimelinePlanner(self.rng, self.dates, TODAY)
         self.phases: list[tuple[str, float]] = []
-        self._search: dict[tuple[str, int], str] = {}
+        self._search: dict[tuple[str, int, str], str] = {}
         self._people: dict[int, list[PersonSeen]] = defaultdict(list)  # by county place id
         self._last_case_in: dict[int, int] = {}  # county place id -> case id
         self._annual: dict[tuple[str, int], SourceInfo] = {}
@@ -145,12 +145,15 @@ class Generator(PeopleMixin, DetentionMixin, SourceMixin, WorkflowMixin):
     def uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
-    def search_text(self, value: str, max_length: int) -> str:
-        """SearchTextField.pre_save: search_key of the source field, cut to the column."""
-        key = (value, max_length)
+    def search_text(
+        self, value: str, max_length: int, derive: Callable[[str], str] = search_key
+    ) -> str:
+        """SearchTextField.pre_save: the field's derivation (search_key, or name_search_key
+        for people's names) of the source field, cut to the column."""
+        key = (value, max_length, derive.__name__)
         cached = self._search.get(key)
         if cached is None:
-            cached = self._search[key] = search_key(value)[:max_length]
+            cached = self._search[key] = derive(value)[:max_length]
         return cached
 
     def reference(self, year: int, counters: dict[int, int]) -> str:

@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from ..models import Recipient, Sex
+from ..text import name_search_key
 from .chance import Weighted, between
 from .common import Clock
 from .names import han_naming, tibetan_naming
@@ -181,7 +182,7 @@ class PeopleMixin:
                     name=variant.name,
                     language=variant.language,
                     kind=variant.kind,
-                    search_text=self.search_text(variant.name, 900),
+                    search_text=self.search_text(variant.name, 900, name_search_key),
                 )
             self._consents(person_id, created, monitor)
             self._people[county.place.id].append(PersonSeen(person_id, born, name))

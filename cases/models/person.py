@@ -158,7 +158,9 @@ class PersonName(models.Model):
     kind = models.CharField(
         _("kind"), max_length=12, choices=NameKind.choices, default=NameKind.BIRTH
     )
-    search_text = SearchTextField(source="name", max_length=900)
+    # Also holds the Wylie spelling, the phonetic reading and the sound key of a Tibetan name
+    # (cases.text.name_search_key), so a phonetic spelling finds a name written in Tibetan.
+    search_text = SearchTextField(source="name", derive="name_search_key", max_length=900)
 
     history = HistoricalRecords()
 
