@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import re
 import unicodedata
 from typing import Any
@@ -106,11 +108,18 @@ def tibetan_phonetic(text: str) -> str:
             part.append(syllable)
             # A Sanskrit stack (པདྨ, "pad+ma" in Wylie) is one syllable read as two: Pema.
             if sum(1 + ("+" in _wylie_converter().toWylie(each)) for each in part) >= 2:
-                readings.append(_phonetic_converter().get_api("་".join(part)))
+                readings.append(_read_aloud("་".join(part)))
                 part = []
         if part:
-            readings.append(_phonetic_converter().get_api("་".join(part)))
+            readings.append(_read_aloud("་".join(part)))
     return fold(" ".join(reading for reading in readings if reading))
+
+
+def _read_aloud(syllables: str) -> str:
+    # The converter prints what it cannot read, and what it reads is a person's name: kept out
+    # of the server's output, which must carry no personal data.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return _phonetic_converter().get_api(syllables)
 
 
 def _latin_letters(text: str) -> str:

@@ -276,3 +276,10 @@ def test_different_names_keep_different_sound_keys(one, other):
 def test_chinese_is_not_keyed_but_transliterated():
     assert sound_key("洛桑") == ""
     assert "luosang" in name_search_key("洛桑")
+
+
+def test_a_name_the_converter_cannot_read_is_not_printed(capsys):
+    """The phonetic converter prints what it cannot read; that is a person's name, and the
+    server's output carries no personal data."""
+    assert tibetan_phonetic("ཀཀཀཀཀ") == ""
+    assert "ཀཀཀཀཀ" not in capsys.readouterr().out
