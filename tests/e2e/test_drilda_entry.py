@@ -339,6 +339,8 @@ def enter_the_drilda_case(flow: Flow) -> str:
         expect(card).to_contain_text("“Chinese authorities” (as reported)")
         expect(card).to_contain_text("6 March 2014")
     flow.look("two-monks-added")
+    for shown, _tibetan, _chinese in MONKS:
+        affiliate_with_drilda(flow, shown, add_the_monastery=shown == MONKS[0][0])
 
     for _ in range(3):
         flow.open_form(people.get_by_role("link", name="Add a person detained"))
@@ -492,6 +494,70 @@ def enter_the_drilda_case(flow: Flow) -> str:
     flow.look("verified")
     flow.log_out()
     return case_url
+
+
+def affiliate_with_drilda(flow: Flow, monk: str, *, add_the_monastery: bool) -> None:
+    """A monk of Drilda monastery: the first time, the monastery is not recorded yet, and the
+    monitor adds it from the affiliation's organization field without leaving the form."""
+    from playwright.sync_api import expect
+
+    page = flow.page
+    case_url = page.url.split("#")[0]
+    detention_card(page, monk).get_by_role("link", name="Change this person").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(monk)
+    affiliation = page.locator("form").filter(
+        has=page.get_by_role("button", name="Add the affiliation")
+    )
+    label = "Drilda monastery, Sog County"
+    if add_the_monastery:
+        if flow.js:
+            box = affiliation.get_by_role("combobox", name="Organization")
+            box.press_sequentially("Drilda", delay=20)
+            listbox = page.locator("#" + box.get_attribute("aria-controls"))
+            expect(listbox).to_contain_text("Nothing found")
+            # From the field to the link beside it, as a keyboard user goes: the list of
+            # suggestions covers the link until the field is left.
+            box.press("Tab")
+            link = affiliation.get_by_role("link", name="Add a missing organization")
+            expect(link).to_be_focused()
+            link.press("Enter")
+            dialog = page.get_by_role("dialog", name="Add a missing organization")
+            expect(dialog.get_by_label("Name (required)")).to_have_value("Drilda")
+            record = dialog
+        else:
+            # Without JavaScript the form opens in a new tab, so this one keeps its text.
+            with page.expect_popup() as opened:
+                affiliation.get_by_role("link", name="Add a missing organization").click()
+            record = opened.value
+            expect(record.get_by_role("heading", level=1)).to_have_text(
+                "Add a missing organization"
+            )
+        record.get_by_label("Name (required)").fill("Drilda monastery")
+        choose(record.get_by_label("Kind", exact=True), "Monastery", js=flow.js)
+        choose(record.get_by_label("Place", exact=True), SOG, js=flow.js, typed="Sog")
+        if flow.js:
+            flow.look("monastery-dialog")
+            record.get_by_role("button", name="Add the organization").click()
+            expect(dialog).to_be_hidden()
+            expect(affiliation.get_by_role("combobox", name="Organization")).to_have_value(label)
+        else:
+            record.get_by_role("button", name="Add the organization").click()
+            expect(record.get_by_role("status")).to_contain_text("was added")
+            record.close()
+            # The new organization is offered once the page is loaded again.
+            page.reload()
+    if not add_the_monastery or not flow.js:
+        choose(affiliation.get_by_label("Organization"), label, js=flow.js, typed="Drilda")
+    choose(affiliation.get_by_label("Role"), "Monk", js=flow.js)
+    if add_the_monastery:
+        flow.look("affiliation-filled")
+    affiliation.get_by_role("button", name="Add the affiliation").click()
+    expect(page.get_by_role("status").first).to_contain_text("The affiliation was added.")
+    expect(page.locator("#person-affiliations-heading + ul")).to_contain_text(
+        "Monk, Drilda monastery"
+    )
+    page.goto(case_url)
+    expect(detention_card(page, monk)).to_contain_text("Monk, Drilda monastery")
 
 
 def describe_detention(form, *, description: str, sex: str, monk: bool, js: bool) -> None:
