@@ -511,6 +511,9 @@ def affiliate_with_drilda(flow: Flow, monk: str, *, add_the_monastery: bool) -> 
     label = "Drilda monastery, Sog County"
     if add_the_monastery:
         if flow.js:
+            expect(page.locator("select[data-autocomplete]:not([multiple]):visible")).to_have_count(
+                0
+            )
             box = affiliation.get_by_role("combobox", name="Organization")
             box.press_sequentially("Drilda", delay=20)
             listbox = page.locator("#" + box.get_attribute("aria-controls"))
