@@ -180,7 +180,6 @@ class Flow:
 
     def look(self, name: str) -> None:
         self.audit.look(self.page, name)
-        print(f"{name}: {self.audit.weights[name] // 1024} KB")
 
     @property
     def form(self):
@@ -651,7 +650,9 @@ def run(page, live_server, artifacts, *, js: bool) -> float:
     case_url = enter_the_drilda_case(flow)
     follow_one_monk(flow, case_url)
     took = time.monotonic() - started
-    print("console errors:", audit.console_errors, "accessibility:", audit.accessibility)
+    heaviest = max(audit.weights, key=audit.weights.get)
+    size = audit.weights[heaviest] // 1024
+    print(f"\n{audit.shots} pages looked at; the heaviest, {heaviest}: {size} KB")
     audit.assert_clean()
     return took
 
