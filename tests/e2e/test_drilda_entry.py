@@ -341,13 +341,14 @@ def enter_the_drilda_case(flow: Flow) -> str:
     for shown, _tibetan, _chinese in MONKS:
         affiliate_with_drilda(flow, shown, add_the_monastery=shown == MONKS[0][0])
 
-    for _ in range(3):
+    for number in range(3):
         flow.open_form(people.get_by_role("link", name="Add a person detained"))
         form = flow.form
         form.get_by_label("Name unknown: a description is enough").check()
         describe_detention(
             form, description=UNKNOWN_DESCRIPTION, sex="unknown", monk=False, js=flow.js
         )
+        flow.look(f"unknown-person-{number + 1}")
         form.get_by_role("button", name="Add the person detained").click()
         flow.saved("people", "The person detained was added.")
     group = detention_card(page, "3 people, names unknown")
