@@ -22,6 +22,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -102,6 +103,13 @@ def section_saved(request: HttpRequest, case: Case, section: str, message: str) 
         "saved_section": section,
     }
     response = render(request, f"cases/sections/_{section}.html", context)
+    if fresh.state != case.state:
+        # A fact changed on a verified case sends it back to review: the verification panel
+        # at the top of the page must not go on saying "verified" and offering its steps.
+        panel = render_to_string(
+            "cases/_workflow_panel.html", {**context, "out_of_band": True}, request=request
+        )
+        response.content += panel.encode(response.charset)
     response["HX-Retarget"] = f"#{section}"
     response["HX-Reswap"] = "outerHTML"
     return response
