@@ -45,8 +45,16 @@ def test_sentence_recorded_in_place_with_the_status_as_you_go(
 
     page.get_by_role("link", name="Add an event").click()
     form = page.locator(slot)
-    expect(form.get_by_label("What happened")).to_be_visible()
-    form.get_by_label("What happened").select_option(label="Sentencing")
+    # The type of event becomes a type-to-pick box once casebook.js has loaded the library;
+    # picking in the select before then raced with it.
+    expect(form.locator("select[data-autocomplete]:not([multiple]):visible")).to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    what = form.get_by_label("What happened")
+    what.press_sequentially("Sentenc", delay=20)
+    page.locator("#" + what.get_attribute("aria-controls")).get_by_role(
+        "option", name="Sentencing", exact=True
+    ).click()
+    expect(what).to_have_value("Sentencing")
     form.get_by_label("When").fill("15 October 2014")
     form.get_by_label("Sentence", exact=True).select_option(label="fixed term")
     form.get_by_label("Term: years").fill("3")
