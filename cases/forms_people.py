@@ -142,8 +142,14 @@ class PersonForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in PERSON_FIELDS}
 
 
-class PersonEditForm(PersonForm):
+class VersionedEditForm(forms.ModelForm):
+    """The change form of a record that carries a version: it holds the version the editor
+    read, so that a save over a newer one is refused (EditConflict), and gives back what was
+    typed for the conflict page. Put it before the record's own form in the bases."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # The fields kept with a stale edit, in the order the conflict page compares them.
+    kept_fields: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -151,7 +157,11 @@ class PersonEditForm(PersonForm):
             self.initial["version"] = self.instance.version
 
     def submitted_data(self) -> dict[str, Any]:
-        return {name: as_json(self.cleaned_data.get(name)) for name in PERSON_FIELDS}
+        return {name: as_json(self.cleaned_data.get(name)) for name in self.kept_fields}
+
+
+class PersonEditForm(VersionedEditForm, PersonForm):
+    kept_fields = PERSON_FIELDS
 
 
 class NameForm(forms.Form):
@@ -268,16 +278,8 @@ class DetentionForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in DETENTION_SCALAR_FIELDS}
 
 
-class DetentionEditForm(DetentionForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if "version" not in self.initial and self.instance.pk:
-            self.initial["version"] = self.instance.version
-
-    def submitted_data(self) -> dict[str, Any]:
-        return {name: as_json(self.cleaned_data.get(name)) for name in DETENTION_FIELDS}
+class DetentionEditForm(VersionedEditForm, DetentionForm):
+    kept_fields = DETENTION_FIELDS
 
 
 class AffiliationForm(forms.ModelForm):

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .forms_lookup import TermChoiceField, terms_of
-from .forms_people import DATE_HELP, as_json
+from .forms_people import DATE_HELP, VersionedEditForm
 from .models import Citation, Source, VocabularyKey
 
 # What a monitor says of a source, in the order shown.
@@ -94,16 +94,8 @@ class SourceForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in SOURCE_FIELDS}
 
 
-class SourceEditForm(SourceForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if "version" not in self.initial and self.instance.pk:
-            self.initial["version"] = self.instance.version
-
-    def submitted_data(self) -> dict[str, Any]:
-        return {name: as_json(self.cleaned_data.get(name)) for name in SOURCE_FIELDS}
+class SourceEditForm(VersionedEditForm, SourceForm):
+    kept_fields = SOURCE_FIELDS
 
 
 class CitationForm(forms.ModelForm):
