@@ -1192,6 +1192,11 @@ class ViolationCountSerializer(CountSerializer):
     label = serializers.CharField(allow_null=True)
 
 
+class ChargeCountSerializer(CountSerializer):
+    code = serializers.CharField(allow_null=True, help_text="Term code; null: no charge recorded.")
+    label = serializers.CharField(allow_null=True)
+
+
 class GenderCountSerializer(CountSerializer):
     gender = serializers.CharField()
 
@@ -1204,6 +1209,7 @@ class StatisticsSerializer(serializers.Serializer):
     by_place = PlaceCountSerializer(many=True)
     by_status = StatusCountSerializer(many=True)
     by_violation_type = ViolationCountSerializer(many=True)
+    by_charge = ChargeCountSerializer(many=True)
     by_gender = GenderCountSerializer(many=True)
 
 

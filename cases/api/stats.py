@@ -1,4 +1,4 @@
-"""Counts of detained people for GET /api/v1/stats/.
+"""Counts of detained people for GET /api/v1/stats/ and the statistics page.
 
 People are counted by heads, not rows: a record for "three other Tibetans" counts three
 (`Person.head_count`). Each breakdown is one grouped query over the same filtered detentions,
@@ -87,18 +87,29 @@ def by_place(detentions: QuerySet[Detention], level: int) -> list[dict[str, Any]
     return sorted(result, key=lambda row: (-row["count"], row["name"] or ""))
 
 
-def by_violation_type(detentions: QuerySet[Detention]) -> list[dict[str, Any]]:
-    """A detention counts under each violation type of its case (so these can add up to more
-    than the total); cases with none recorded count under null."""
+def _by_term(
+    detentions: QuerySet[Detention], field: str, vocabulary: VocabularyKey
+) -> list[dict[str, Any]]:
     labels = {
-        term.code: term.label
-        for term in Term.objects.filter(vocabulary__key=VocabularyKey.VIOLATION_TYPE.value)
+        term.code: term.label for term in Term.objects.filter(vocabulary__key=vocabulary.value)
     }
-    rows = _grouped(detentions, "case__violation_types__code")
+    rows = _grouped(detentions, field)
     return [
         {"code": code, "label": labels.get(code) if code else None, "count": count}
         for code, count in sorted(rows, key=lambda row: (-row[1], row[0] or ""))
     ]
+
+
+def by_violation_type(detentions: QuerySet[Detention]) -> list[dict[str, Any]]:
+    """A detention counts under each violation type of its case (so these can add up to more
+    than the total); cases with none recorded count under null."""
+    return _by_term(detentions, "case__violation_types__code", VocabularyKey.VIOLATION_TYPE)
+
+
+def by_charge(detentions: QuerySet[Detention]) -> list[dict[str, Any]]:
+    """A detention counts under each of its charges (so these can add up to more than the
+    total); detentions with no charge recorded count under null."""
+    return _by_term(detentions, "charges__code", VocabularyKey.CHARGE)
 
 
 def detention_statistics(detentions: QuerySet[Detention], *, place_level: int) -> dict[str, Any]:
@@ -112,6 +123,7 @@ def detention_statistics(detentions: QuerySet[Detention], *, place_level: int) -
         "by_place": by_place(detentions, place_level),
         "by_status": [{"status": status, "count": count} for status, count in statuses],
         "by_violation_type": by_violation_type(detentions),
+        "by_charge": by_charge(detentions),
         "by_gender": [
             {"gender": sex, "count": count} for sex, count in _grouped(detentions, "person__sex")
         ],

@@ -1616,7 +1616,7 @@ class TermViewSet(ReferenceViewSet):
             "detention filter and counts only cases you may see (advocates: verified ones). "
             "`by_month` goes by the earliest possible detention day and leaves out open "
             "starts (“before 2013”); `by_violation_type` counts a detention under each type "
-            "of its case."
+            "of its case, `by_charge` under each of its own charges (null: none recorded)."
         ),
         parameters=[
             OpenApiParameter(
