@@ -224,3 +224,11 @@ urlpatterns += [
     path("alerts/", alert_views.alert_list, name="alerts"),
     path("alerts/digest/", alert_views.alert_digest, name="alert-digest"),
 ]
+
+# Statistics of a search, with a CSV of each table (cases/views/statistics.py).
+from .views import statistics as statistics_views  # noqa: E402
+
+urlpatterns += [
+    path("statistics/", statistics_views.statistics, name="statistics"),
+    path("statistics/<slug:chart>.csv", statistics_views.statistics_csv, name="statistics-csv"),
+]

@@ -112,19 +112,25 @@ def by_charge(detentions: QuerySet[Detention]) -> list[dict[str, Any]]:
     return _by_term(detentions, "charges__code", VocabularyKey.CHARGE)
 
 
+def by_status(detentions: QuerySet[Detention]) -> list[dict[str, Any]]:
+    return [{"status": status, "count": count} for status, count in _grouped(detentions, "status")]
+
+
+def by_gender(detentions: QuerySet[Detention]) -> list[dict[str, Any]]:
+    return [{"gender": sex, "count": count} for sex, count in _grouped(detentions, "person__sex")]
+
+
 def detention_statistics(detentions: QuerySet[Detention], *, place_level: int) -> dict[str, Any]:
     # Every detention has exactly one status, so the total is the sum of that breakdown: one
     # pass over the filtered detentions fewer than a separate SUM.
-    statuses = _grouped(detentions, "status")
+    statuses = by_status(detentions)
     return {
-        "total": sum(count for _status, count in statuses),
+        "total": sum(row["count"] for row in statuses),
         "place_level": place_level,
         "by_month": by_month(detentions),
         "by_place": by_place(detentions, place_level),
-        "by_status": [{"status": status, "count": count} for status, count in statuses],
+        "by_status": statuses,
         "by_violation_type": by_violation_type(detentions),
         "by_charge": by_charge(detentions),
-        "by_gender": [
-            {"gender": sex, "count": count} for sex, count in _grouped(detentions, "person__sex")
-        ],
+        "by_gender": by_gender(detentions),
     }
