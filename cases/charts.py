@@ -6,6 +6,10 @@ in a term shows as text. The drawing uses classes only, never a style attribute:
 Content-Security-Policy forbids inline style, and the stylesheet picks the colours
 (static/css/casebook.css, "Statistics page").
 
+Positions across are percentages and there is no viewBox: a chart fills the width it is
+given while its text keeps the page's size, so a label stays readable on a phone instead of
+shrinking with the drawing.
+
 Each chart is an image with a title and a description for assistive technology
 (`role="img"`, `aria-labelledby`); the numbers themselves are in the table the page puts
 beside it, so colour and shape never carry meaning alone.
@@ -21,22 +25,20 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-WIDTH = 640
-# Bar charts: each bar under its own label, so a long place name has the full width.
+# Bar charts: each bar under its own label, so a long place name has the full width; the
+# longest bar leaves room after it for its number.
 BAR_ROW = 44
 BAR_HEIGHT = 16
+BAR_SPAN = 84  # percent
 LABEL_CHARS = 72
-VALUE_ROOM = 72
-# Column chart of months.
-PLOT_TOP = 24
+# Column chart of months: heights in pixels, positions across in percent.
+PLOT_TOP = 16
 PLOT_HEIGHT = 200
-AXIS_LEFT = 56
-AXIS_RIGHT = 8
 AXIS_ROOM = 44
-# Under this many months each column is named; above, only the years are.
+# Under this many months each column is named (on a wide screen); above, only the years are.
 NAMED_MONTHS = 18
-MAX_YEAR_LABELS = 12
-YEAR_LABEL_ROOM = 40
+MAX_YEAR_LABELS = 8
+YEAR_LABEL_ROOM = 12  # percent: room for "2014" on a phone-wide chart
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,16 @@ def _shortened(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
 
 
+def _pct(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") + "%"
+
+
 def _frame(chart_id: str, title: str, desc: str, height: int, body: SafeString) -> SafeString:
     return format_html(
         '<svg class="chart" role="img" aria-labelledby="{id}-title {id}-desc" '
-        'viewBox="0 0 {w} {h}" width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">'
+        'width="100%" height="{h}" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
         id=chart_id,
-        w=WIDTH,
         h=height,
         title=title,
         desc=desc,
@@ -73,35 +78,36 @@ def _frame(chart_id: str, title: str, desc: str, height: int, body: SafeString) 
     )
 
 
+def _joined(parts: list[SafeString]) -> SafeString:
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
 def bar_chart(bars: Sequence[Bar], *, chart_id: str, title: str, desc: str) -> SafeString:
-    """Horizontal bars, largest first as given, each with its label above and its number at
-    its end. Bars are scaled to the largest, so the longest fills the width."""
+    """Horizontal bars in the order given, each with its label above and its number at its
+    end. Bars are scaled to the largest."""
     largest = max((bar.count for bar in bars), default=0) or 1
-    room = WIDTH - VALUE_ROOM
     rows = []
     for index, bar in enumerate(bars):
         top = index * BAR_ROW
-        length = max(round(room * bar.count / largest), 1 if bar.count else 0)
+        length = BAR_SPAN * bar.count / largest
         rows.append(
             format_html(
                 '<g class="chart__row">'
                 '<text class="chart__label" x="0" y="{label_y}">{label}</text>'
                 '<rect class="chart__bar" x="0" y="{bar_y}" width="{length}" height="{h}">'
                 "<title>{full}: {value}</title></rect>"
-                '<text class="chart__value" x="{value_x}" y="{value_y}">{value}</text></g>',
+                '<text class="chart__value" x="{length}" dx="6" y="{value_y}">{value}</text></g>',
                 label_y=top + 16,
                 label=_shortened(bar.label),
                 bar_y=top + 22,
-                length=length,
+                length=_pct(length),
                 h=BAR_HEIGHT,
                 full=bar.label,
                 value=heads(bar.count),
-                value_x=length + 6,
                 value_y=top + 35,
             )
         )
-    height = max(len(bars), 1) * BAR_ROW
-    return _frame(chart_id, title, desc, height, _joined(rows))
+    return _frame(chart_id, title, desc, max(len(bars), 1) * BAR_ROW, _joined(rows))
 
 
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -124,6 +130,11 @@ def nice_ceiling(value: int) -> int:
         step *= 10
 
 
+def _divisions(top: int) -> int:
+    """How many equal whole steps the scale up to `top` (1, 2 or 5 × 10ⁿ) is cut into."""
+    return 5 if top % 5 == 0 else min(top, 4)
+
+
 def _year_stride(years: int) -> int:
     for stride in (1, 2, 5, 10, 20, 50):
         if years / stride <= MAX_YEAR_LABELS:
@@ -138,31 +149,29 @@ def month_chart(
     stays on the axis as an empty place, so a gap in the record shows as a gap."""
     months = months_between(min(counts), max(counts)) if counts else []
     top = nice_ceiling(max(counts.values(), default=1))
-    plot_width = WIDTH - AXIS_LEFT - AXIS_RIGHT
-    slot = plot_width / max(len(months), 1)
+    slot = 100 / max(len(months), 1)
     baseline = PLOT_TOP + PLOT_HEIGHT
-    parts = []
-    for fraction in (0, 0.25, 0.5, 0.75, 1):
-        value = top * fraction
-        if value != int(value):
-            continue
-        y = baseline - PLOT_HEIGHT * fraction
+    parts, scale = [], []
+    steps = _divisions(top)
+    for step in range(steps + 1):
+        y = round(baseline - PLOT_HEIGHT * step / steps, 1)
+        # Scale numbers sit just above their line, inside the plot: no margin to reserve.
         parts.append(
+            format_html('<line class="chart__grid" x1="0" x2="100%" y1="{y}" y2="{y}"/>', y=y)
+        )
+        # Drawn after the columns, so that a column never hides them.
+        scale.append(
             format_html(
-                '<line class="chart__grid" x1="{x1}" x2="{x2}" y1="{y}" y2="{y}"/>'
-                '<text class="chart__tick" x="{tx}" y="{ty}" text-anchor="end">{value}</text>',
-                x1=AXIS_LEFT,
-                x2=WIDTH - AXIS_RIGHT,
-                y=f"{y:.1f}",
-                tx=AXIS_LEFT - 6,
-                ty=f"{y + 4:.1f}",
-                value=heads(int(value)),
+                '<text class="chart__tick chart__scale" x="2" y="{y}">{value}</text>',
+                y=f"{y - 3:.1f}",
+                value=heads(top * step // steps),
             )
         )
     named = len(months) <= NAMED_MONTHS
-    gap = slot * 0.15 if slot > 4 else 0
+    # A sliver of space between columns while they are wide enough to spare it.
+    gap = slot * 0.15 if len(months) <= 150 else 0
     for index, month in enumerate(months):
-        x = AXIS_LEFT + index * slot
+        x = index * slot
         count = counts.get(month, 0)
         if count:
             height = PLOT_HEIGHT * count / top
@@ -170,9 +179,9 @@ def month_chart(
                 format_html(
                     '<rect class="chart__bar" x="{x}" y="{y}" width="{w}" height="{h}">'
                     "<title>{month}: {value}</title></rect>",
-                    x=f"{x + gap / 2:.2f}",
+                    x=_pct(x + gap / 2),
                     y=f"{baseline - height:.2f}",
-                    w=f"{slot - gap:.2f}",
+                    w=_pct(slot - gap),
                     h=f"{height:.2f}",
                     month=month_label(month),
                     value=heads(count),
@@ -181,31 +190,27 @@ def month_chart(
             if named:
                 parts.append(
                     format_html(
-                        '<text class="chart__value" x="{x}" y="{y}" text-anchor="middle">'
-                        "{value}</text>",
-                        x=f"{x + slot / 2:.1f}",
+                        '<text class="chart__value chart__detail" x="{x}" y="{y}" '
+                        'text-anchor="middle">{value}</text>',
+                        x=_pct(x + slot / 2),
                         y=f"{baseline - height - 4:.1f}",
                         value=heads(count),
                     )
                 )
-        centre = f"{x + slot / 2:.1f}"
         if named:
             parts.append(
                 format_html(
-                    '<text class="chart__tick" x="{x}" y="{y}" text-anchor="middle">{name}</text>',
-                    x=centre,
+                    '<text class="chart__tick chart__detail" x="{x}" y="{y}" '
+                    'text-anchor="middle">{name}</text>',
+                    x=_pct(x + slot / 2),
                     y=baseline + 16,
                     name=date_format(month, "M"),
                 )
             )
     parts.extend(_year_marks(months, slot, baseline, named))
+    parts.extend(scale)
     parts.append(
-        format_html(
-            '<line class="chart__axis" x1="{x1}" x2="{x2}" y1="{y}" y2="{y}"/>',
-            x1=AXIS_LEFT,
-            x2=WIDTH - AXIS_RIGHT,
-            y=baseline,
-        )
+        format_html('<line class="chart__axis" x1="0" x2="100%" y1="{y}" y2="{y}"/>', y=baseline)
     )
     return _frame(chart_id, title, desc, baseline + AXIS_ROOM, _joined(parts))
 
@@ -225,24 +230,19 @@ def _year_marks(
         starts = starts[1:]
     marks = []
     for index, month in starts:
-        x = AXIS_LEFT + index * slot
+        x = _pct(index * slot)
         marks.append(
             format_html(
                 '<line class="chart__axis" x1="{x}" x2="{x}" y1="{y1}" y2="{y2}"/>'
-                '<text class="chart__tick" x="{tx}" y="{ty}">{year}</text>',
-                x=f"{x:.1f}",
+                '<text class="chart__tick" x="{x}" dx="3" y="{ty}">{year}</text>',
+                x=x,
                 y1=baseline,
                 y2=baseline + (30 if named else 6),
-                tx=f"{x + 3:.1f}",
                 ty=baseline + (34 if named else 20),
                 year=date_format(month, "Y"),
             )
         )
     return marks
-
-
-def _joined(parts: list[SafeString]) -> SafeString:
-    return format_html_join("", "{}", ((part,) for part in parts))
 
 
 __all__ = ["Bar", "bar_chart", "heads", "month_chart", "month_label", "months_between"]

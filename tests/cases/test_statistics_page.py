@@ -358,11 +358,11 @@ def test_month_chart_leaves_a_gap_for_months_with_no_one():
     )
     assert svg.count("<rect ") == 2
     # Seventeen months on the axis, each named under its column.
-    assert svg.count('class="chart__tick" x=') - svg.count('text-anchor="end"') >= 17
-    xs = [float(x) for x in re.findall(r'<rect class="chart__bar" x="([\d.]+)"', svg)]
-    width = float(
-        re.search(r'<rect class="chart__bar" x="[\d.]+" y="[\d.]+" width="([\d.]+)"', svg)[1]
-    )
+    assert svg.count('class="chart__tick chart__detail"') == 17
+    xs = [float(x) for x in re.findall(r'<rect class="chart__bar" x="([\d.]+)%"', svg)]
+    width = float(re.search(r'<rect class="chart__bar" [^>]*width="([\d.]+)%"', svg)[1])
+    # March 2014 and July 2015 sixteen months apart: fifteen empty months between them.
+    assert xs[1] - xs[0] == pytest.approx(16 * 100 / 17, abs=0.01)
     assert xs[1] - xs[0] > 15 * width
     assert 'role="img"' in svg and 'aria-labelledby="months-title months-desc"' in svg
 
