@@ -338,6 +338,6 @@ def statistics_csv(request: HttpRequest, chart: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="casebook-statistics-{chart}.csv"'
     # A download only: never sniffed or rendered from our origin, never kept by a cache.
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response

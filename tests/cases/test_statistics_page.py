@@ -257,6 +257,8 @@ class StatisticsPageTests(TestCase):
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert "attachment" in response["Content-Disposition"]
         assert response["X-Content-Type-Options"] == "nosniff"
+        assert "no-store" in response["Cache-Control"]
+        assert "sandbox" in response["Content-Security-Policy"]
         rows = _csv(response)
         assert list(rows[0]) == ["month", "label", "count"]
         assert rows[0] == {"month": "2014-03", "label": "2014年3月", "count": "5"}
