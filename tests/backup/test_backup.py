@@ -326,6 +326,7 @@ def test_restore_refuses_file_directories_that_are_not_empty(
     _public, identity_file = keys
     monkeypatch.setattr(archive, "_sqlite_is_in_memory", lambda name: False)
     monkeypatch.setattr(archive.connections["default"].introspection, "table_names", lambda: [])
+    settings.MEDIA_ROOT = str(tmp_path / "fresh-media")
     settings.EXPORT_ROOT = str(tmp_path / "busy")
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "someone-else.csv").write_text("x")
