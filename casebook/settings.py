@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "casebook.accounts",
+    "casebook.backup",
     "cases",
 ]
 
@@ -540,3 +541,34 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
+
+# --- Backups (casebook/backup/) -----------------------------------------------------------------
+# `manage.py backup` writes one file encrypted with age to these public keys (age1…); the
+# secret keys stay off the server. Without a recipient no backup is written at all.
+BACKUP_DIR = Path(str(env.path("BACKUP_DIR", default=VAR_DIR / "backups")))
+BACKUP_RECIPIENTS = env_list("BACKUP_RECIPIENTS", [])
+# Hours between backups written by Celery beat; 0 turns them off. On by default (daily) once
+# recipients are set. BACKUP_KEEP newest files are kept in BACKUP_DIR.
+BACKUP_INTERVAL_HOURS = env_int("BACKUP_INTERVAL_HOURS", 24 if BACKUP_RECIPIENTS else 0)
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
+if BACKUP_INTERVAL_HOURS < 0 or BACKUP_KEEP < 1:
+    raise ImproperlyConfigured(
+        "BACKUP_INTERVAL_HOURS must be 0 or more and BACKUP_KEEP at least 1."
+    )
+if BACKUP_INTERVAL_HOURS and not BACKUP_RECIPIENTS:
+    raise ImproperlyConfigured(
+        "BACKUP_INTERVAL_HOURS is set but BACKUP_RECIPIENTS is empty: set the age public keys "
+        "(age1…) the backups are encrypted to (`manage.py backup_identity FILE` makes a pair)."
+    )
+if BACKUP_RECIPIENTS:
+    from casebook.backup.keys import parse_recipients as _parse_recipients
+
+    try:
+        _parse_recipients(BACKUP_RECIPIENTS)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"BACKUP_RECIPIENTS: {_error}") from None
+if BACKUP_INTERVAL_HOURS:
+    CELERY_BEAT_SCHEDULE["backup"] = {
+        "task": "casebook.backup.tasks.backup_task",
+        "schedule": BACKUP_INTERVAL_HOURS * 60 * 60,
+    }
