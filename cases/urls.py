@@ -224,3 +224,10 @@ urlpatterns += [
     path("alerts/", alert_views.alert_list, name="alerts"),
     path("alerts/digest/", alert_views.alert_digest, name="alert-digest"),
 ]
+# The map of the cases in a search (cases/views/map.py).
+from .views import map as map_views  # noqa: E402
+
+urlpatterns += [
+    path("map/", map_views.case_map, name="map"),
+    path("map/cases.geojson", map_views.case_map_data, name="map-data"),
+]
