@@ -1,8 +1,10 @@
 """Geography for the map of a search: where a case is drawn, the tile host, the outlines.
 
 The site must work offline, with no tile server: the map then draws the Natural Earth country
-outlines shipped under static/vendor/world-atlas, in the browser (Leaflet) and, for a reader
-without JavaScript, as an SVG rendered here from the same TopoJSON file.
+outlines shipped under static/vendor/world-atlas. They are decoded here, once a process, and
+drawn into the page as an SVG around the search's cases: that is the map for a reader without
+JavaScript, and the outlines the browser's map reads back from the page (static/js/map.js),
+so that the browser downloads no outline file and the page stays within its weight.
 """
 
 from __future__ import annotations
@@ -142,22 +144,29 @@ class Projection:
     width: int = 960
 
     @property
-    def _stretch(self) -> float:
-        middle = math.radians((self.extent.south + self.extent.north) / 2)
-        return 1 / max(math.cos(middle), 0.2)
-
-    @property
-    def _scale(self) -> float:
+    def scale_x(self) -> float:
+        """Pixels per degree of longitude."""
         return self.width / (self.extent.east - self.extent.west)
 
     @property
+    def scale_y(self) -> float:
+        """Pixels per degree of latitude."""
+        middle = math.radians((self.extent.south + self.extent.north) / 2)
+        return self.scale_x / max(math.cos(middle), 0.2)
+
+    @property
     def height(self) -> int:
-        return round((self.extent.north - self.extent.south) * self._stretch * self._scale)
+        return round((self.extent.north - self.extent.south) * self.scale_y)
 
     def __call__(self, latitude: float, longitude: float) -> tuple[float, float]:
-        x = (longitude - self.extent.west) * self._scale
-        y = (self.extent.north - latitude) * self._stretch * self._scale
+        x = (longitude - self.extent.west) * self.scale_x
+        y = (self.extent.north - latitude) * self.scale_y
         return round(x, 1), round(y, 1)
+
+    def describe(self) -> str:
+        """"west north pixels-per-degree-x pixels-per-degree-y": what static/js/map.js needs to
+        read the SVG's outlines back as latitudes and longitudes."""
+        return f"{self.extent.west:.6f} {self.extent.north:.6f} {self.scale_x:.9f} {self.scale_y:.9f}"
 
 
 def outline_paths(projection: Projection) -> list[str]:

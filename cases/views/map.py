@@ -24,7 +24,6 @@ from django.views.decorators.http import require_safe
 
 from ..filters import CaseFilter
 from ..geo import (
-    OUTLINES_STATIC_PATH,
     Projection,
     extent_around,
     nearest_located,
@@ -196,6 +195,7 @@ def _static_map(drawn: MapCases, query: QueryDict) -> dict[str, Any]:
     return {
         "width": projection.width,
         "height": projection.height,
+        "projection": projection.describe(),
         "outlines": outline_paths(projection),
         # Big circles first, so that a small one on top of a big one stays clickable.
         "dots": sorted(dots.values(), key=lambda dot: -dot.count),
@@ -227,7 +227,6 @@ def case_map(request: HttpRequest) -> HttpResponse:
         "list_url": f"{reverse('cases:case-list')}?{encoded}" if encoded else "",
         "tile_url": settings.CASEBOOK_MAP_TILE_URL,
         "tile_attribution": settings.CASEBOOK_MAP_TILE_ATTRIBUTION,
-        "outlines_path": OUTLINES_STATIC_PATH,
     }
     if not search.is_valid():
         context["errors"] = [

@@ -3,9 +3,11 @@
    The server-rendered map and the table of places stay in the page: they are what a reader
    without JavaScript uses, and what is left when the data or a library fails to load. This
    script replaces the server's map only once it has everything it needs to draw.
-   Everything comes from the page's data- attributes and the site itself: the cases' GeoJSON
-   (same query string as the page), and either the shipped country outlines or, when the site
-   sets a tile server, its tiles. Texts from the database are put in as text, never as HTML. */
+   Everything comes from the page and the site itself: the cases' GeoJSON (same query string
+   as the page) and, unless the site sets a tile server, the country outlines the server drew
+   into the page's SVG, read back as latitudes and longitudes (cases/geo.py, Projection), so
+   that no outline file is downloaded. Texts from the database are put in as text, never as
+   HTML. */
 (function () {
   "use strict";
 
@@ -66,7 +68,41 @@
     );
   }
 
-  function draw(cases, outlines) {
+  // The SVG's outlines as rings of [latitude, longitude]: its path data is "Mx yLx y…Z" for
+  // each ring, in pixels of a plate carrée whose origin and scales the SVG states.
+  function outlinesOf(svg) {
+    var projection = svg.getAttribute("data-projection").split(" ").map(Number);
+    var west = projection[0];
+    var north = projection[1];
+    var perX = projection[2];
+    var perY = projection[3];
+    var box = svg.viewBox.baseVal;
+    var rings = [];
+    svg.querySelectorAll(".map-svg__country").forEach(function (path) {
+      path
+        .getAttribute("d")
+        .split("M")
+        .forEach(function (part) {
+          var points = part.replace("Z", "").split("L");
+          if (points.length < 3) {
+            return;
+          }
+          rings.push(
+            points.map(function (point) {
+              var xy = point.split(" ");
+              return [north - Number(xy[1]) / perY, west + Number(xy[0]) / perX];
+            })
+          );
+        });
+    });
+    var bounds = L.latLngBounds(
+      [north - box.height / perY, west],
+      [north, west + box.width / perX]
+    );
+    return { rings: rings, bounds: bounds };
+  }
+
+  function draw(cases, outlines, area) {
     var live = element("div", "case-map__live");
     live.setAttribute("role", "region");
     live.setAttribute("aria-label", data.labelMap);
@@ -84,18 +120,18 @@
     if (tileUrl) {
       L.tileLayer(tileUrl, { maxZoom: 18 }).addTo(map);
       credits.addAttribution(data.tileAttribution);
-    } else {
-      L.geoJSON(topojson.feature(outlines, outlines.objects.countries), {
+    } else if (outlines) {
+      L.polygon(outlines.rings, {
         interactive: false,
-        style: {
-          className: "map-country",
-          color: "#8a8477",
-          weight: 1,
-          fillColor: "#f4f1ea",
-          fillOpacity: 1,
-        },
+        className: "map-country",
+        color: "#8a8477",
+        weight: 1,
+        fillColor: "#f4f1ea",
+        fillOpacity: 1,
       }).addTo(map);
       credits.addAttribution(data.outlineAttribution);
+      // Outside the area the server drew there is nothing to see: keep the map on it.
+      map.setMaxBounds(outlines.bounds.pad(0.5));
     }
 
     var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
@@ -113,12 +149,10 @@
     });
     map.addLayer(clusters);
 
-    var bounds = clusters.getBounds();
-    if (bounds.isValid()) {
-      map.fitBounds(bounds.pad(0.2), { maxZoom: 7 });
-    } else {
-      map.fitBounds(DEFAULT_BOUNDS);
-    }
+    // The area the server drew around the cases (a few degrees at least, so that one county
+    // is seen with the country around it); with no SVG, the cases themselves.
+    var bounds = area || clusters.getBounds();
+    map.fitBounds(bounds.isValid() ? bounds : DEFAULT_BOUNDS, { maxZoom: 7 });
   }
 
   function failed() {
@@ -126,9 +160,11 @@
     holder.insertBefore(notice, holder.firstChild);
   }
 
-  Promise.all([getJSON(data.cases), tileUrl ? null : getJSON(data.outlines)])
-    .then(function (loaded) {
-      draw(loaded[0], loaded[1]);
+  var svg = holder.querySelector("svg[data-projection]");
+  getJSON(data.cases)
+    .then(function (cases) {
+      var outlines = svg ? outlinesOf(svg) : null;
+      draw(cases, tileUrl ? null : outlines, outlines ? outlines.bounds : null);
     })
     .catch(failed);
 })();
