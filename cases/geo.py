@@ -164,9 +164,10 @@ class Projection:
         return round(x, 1), round(y, 1)
 
     def describe(self) -> str:
-        """"west north pixels-per-degree-x pixels-per-degree-y": what static/js/map.js needs to
+        """ "west north pixels-per-degree-x pixels-per-degree-y": what static/js/map.js needs to
         read the SVG's outlines back as latitudes and longitudes."""
-        return f"{self.extent.west:.6f} {self.extent.north:.6f} {self.scale_x:.9f} {self.scale_y:.9f}"
+        extent = self.extent
+        return f"{extent.west:.6f} {extent.north:.6f} {self.scale_x:.9f} {self.scale_y:.9f}"
 
 
 def outline_paths(projection: Projection) -> list[str]:
