@@ -39,8 +39,10 @@ from .masks import page_masks
 # More points than this make the page slow to draw and the GeoJSON heavy; the page says that
 # the search holds more and asks to narrow it.
 MAP_CASE_LIMIT = 5000
-# Cases without coordinates listed by name on the page; the rest are counted.
+# Cases without coordinates listed by name on the page, and rows of the table of places; the
+# rest are counted, so that a search over the whole gazetteer keeps the page light.
 UNPLACED_LISTED = 50
+PLACES_LISTED = 100
 
 
 @dataclass
@@ -236,11 +238,13 @@ def case_map(request: HttpRequest) -> HttpResponse:
         ]
         return _allow_tiles(render(request, "cases/case_map.html", context, status=400))
     drawn = map_cases(search.qs, request.user)
+    places = _place_rows(drawn, query)
     context.update(
         drawn=drawn,
         unplaced_listed=drawn.unplaced[:UNPLACED_LISTED],
         unplaced_more=max(len(drawn.unplaced) - UNPLACED_LISTED, 0),
-        places=_place_rows(drawn, query),
+        places=places[:PLACES_LISTED],
+        places_more=max(len(places) - PLACES_LISTED, 0),
         static_map=_static_map(drawn, query),
     )
     return _allow_tiles(render(request, "cases/case_map.html", context))

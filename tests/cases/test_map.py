@@ -262,6 +262,7 @@ def test_the_map_reads_a_fixed_number_of_queries(client, monitor, world):
         settle(case)
     assert len(client.get(DATA).json()["features"]) == 9
     assert queries() == before
+    print(f"map GeoJSON: {before} queries for 3 cases and for 9")
 
 
 def test_an_advocate_granted_nothing_sees_no_restricted_case_even_when_searching_for_it(
@@ -331,3 +332,15 @@ def test_the_extent_holds_every_point_with_room_around_it():
     assert extent.west < 91.1 < 93.78 < extent.east
     assert extent.south < 29.65 < 31.88 < extent.north
     assert extent.east - extent.west >= 16
+
+
+def test_a_long_table_of_places_lists_the_busiest_and_counts_the_rest(
+    client, advocate, world, monkeypatch
+):
+    monkeypatch.setattr("cases.views.map.PLACES_LISTED", 1)
+    client.force_login(advocate)
+    html = client.get(MAP).content.decode()
+    table = html.split('class="case-table map-places"', 1)[1].split("</table>", 1)[0]
+    assert "Drilda monastery › Sog County › China" in table
+    assert '">Sog County › China</a>' not in table
+    assert "and 1 more place, with fewer cases" in html
