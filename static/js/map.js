@@ -111,11 +111,12 @@
 
     var map = L.map(live, {
       attributionControl: false,
-      zoomControl: true,
+      zoomControl: false,
       minZoom: 2,
       maxZoom: tileUrl ? 18 : 10,
       worldCopyJump: false,
     });
+    L.control.zoom({ zoomInTitle: data.labelZoomIn, zoomOutTitle: data.labelZoomOut }).addTo(map);
     var credits = L.control.attribution({ prefix: false }).addTo(map);
     if (tileUrl) {
       L.tileLayer(tileUrl, { maxZoom: 18 }).addTo(map);
