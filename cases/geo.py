@@ -141,7 +141,8 @@ class Projection:
     are not flattened, into an SVG box `width` wide."""
 
     extent: Extent
-    width: int = 960
+    # Narrower than the page: on a phone the drawing is scaled down, and its circles with it.
+    width: int = 720
 
     @property
     def scale_x(self) -> float:

@@ -13,7 +13,7 @@ from casebook.accounts.roles import Role
 from ..api.conftest import make_case, settle
 from ..factories import DetentionFactory, PersonFactory, PlaceFactory, UserFactory
 from .audit import FlowAudit
-from .conftest import log_in, needs_chromium
+from .conftest import PHONE, log_in, needs_chromium
 
 pytestmark = [
     pytest.mark.e2e,
@@ -105,6 +105,8 @@ def test_without_javascript_the_map_is_drawn_by_the_server(
         expect(page.locator(".case-map__static svg")).to_be_visible()
         expect(page.locator(".map-svg__dot")).to_have_count(2)
         page.screenshot(path=artifacts / "map" / "03-without-javascript.png", full_page=True)
+        page.set_viewport_size(PHONE)
+        page.screenshot(path=artifacts / "map" / "04-without-javascript-phone.png", full_page=True)
         page.get_by_role("link", name="Lhasa › China: 1 case").click()
         expect(page).to_have_url(re.compile(r"/cases/\?occurred=2014&place=\d+$"))
     finally:
