@@ -572,3 +572,24 @@ if BACKUP_INTERVAL_HOURS:
         "task": "casebook.backup.tasks.backup_task",
         "schedule": BACKUP_INTERVAL_HOURS * 60 * 60,
     }
+# --- The map of a search -------------------------------------------------------------------------
+# Empty by default: the site must work offline, and every tile request tells the tile server
+# which area someone is looking at. Without tiles the map draws the country outlines shipped
+# with the site. When set, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png, the map page's
+# Content-Security-Policy allows images from exactly that host.
+from cases.geo import tile_origin as _tile_origin  # noqa: E402
+
+CASEBOOK_MAP_TILE_URL = env.str("CASEBOOK_MAP_TILE_URL", default="").strip()
+CASEBOOK_MAP_TILE_ATTRIBUTION = env.str("CASEBOOK_MAP_TILE_ATTRIBUTION", default="").strip()
+if CASEBOOK_MAP_TILE_URL:
+    try:
+        _tile_origin(CASEBOOK_MAP_TILE_URL)
+    except ValueError as _problem:
+        raise ImproperlyConfigured(
+            f"CASEBOOK_MAP_TILE_URL ({CASEBOOK_MAP_TILE_URL!r}) is not usable: {_problem}."
+        ) from None
+    if not CASEBOOK_MAP_TILE_ATTRIBUTION:
+        raise ImproperlyConfigured(
+            "CASEBOOK_MAP_TILE_ATTRIBUTION is empty: set it to the credit the tile provider "
+            "requires, e.g. '&copy; OpenStreetMap contributors', or unset CASEBOOK_MAP_TILE_URL."
+        )

@@ -232,3 +232,11 @@ urlpatterns += [
     path("statistics/", statistics_views.statistics, name="statistics"),
     path("statistics/<slug:chart>.csv", statistics_views.statistics_csv, name="statistics-csv"),
 ]
+
+# The map of the cases in a search (cases/views/map.py).
+from .views import map as map_views  # noqa: E402
+
+urlpatterns += [
+    path("map/", map_views.case_map, name="map"),
+    path("map/cases.geojson", map_views.case_map_data, name="map-data"),
+]
